@@ -1,0 +1,103 @@
+//! The Brotli text format `#M2M[v3.0]|DATA:` (spec chapter `brotli`, `spec/02-brotli.md`) and
+//! the bounded Brotli decoder shared with the M2M v1 frame payload.
+
+use std::io::Write as _;
+
+use brotli::{BrotliDecompressStream, BrotliResult, BrotliState};
+
+use super::{b64, detect::BROTLI_PREFIX, WireError};
+
+/// Brotli quality of the `#M2M[v3.0]|DATA:` format. [WIRE-BROTLI-003]
+pub const TEXT_QUALITY: u32 = 11;
+/// Brotli window (lgwin) of the `#M2M[v3.0]|DATA:` format. [WIRE-BROTLI-003]
+pub const TEXT_LGWIN: u32 = 22;
+/// Encoder buffer size upstream uses; it does not change the output bytes but is kept for
+/// fidelity.
+const BUFFER_SIZE: usize = 4096;
+
+/// Compress `data` to a raw Brotli stream with the given quality and window.
+pub fn compress_raw(data: &[u8], quality: u32, lgwin: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, BUFFER_SIZE, quality, lgwin);
+        // Writing into a Vec cannot fail.
+        writer
+            .write_all(data)
+            .expect("writing to a Vec never fails");
+        writer.flush().expect("writing to a Vec never fails");
+    }
+    out
+}
+
+/// Decompress a raw Brotli stream, stopping as soon as the output would exceed `limit` bytes.
+///
+/// - input ends before the stream's last meta-block → [`WireError::BrotliTruncated`];
+/// - malformed stream → [`WireError::BrotliCorrupt`];
+/// - bytes left after the end of the stream → [`WireError::BrotliCorrupt`] [WIRE-BROTLI-007];
+/// - output larger than `limit` → [`WireError::DecompressedTooLarge`], detected after at most
+///   `limit + 64 KiB` bytes of output were produced [WIRE-LIMIT-004].
+pub fn decompress_raw(input: &[u8], limit: usize) -> Result<Vec<u8>, WireError> {
+    let mut state = BrotliState::new(
+        brotli::enc::StandardAlloc::default(),
+        brotli::enc::StandardAlloc::default(),
+        brotli::enc::StandardAlloc::default(),
+    );
+    let mut out = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut available_in = input.len();
+    let mut input_offset = 0usize;
+    let mut total_out = 0usize;
+    loop {
+        let mut available_out = chunk.len();
+        let mut output_offset = 0usize;
+        let result = BrotliDecompressStream(
+            &mut available_in,
+            &mut input_offset,
+            input,
+            &mut available_out,
+            &mut output_offset,
+            &mut chunk,
+            &mut total_out,
+            &mut state,
+        );
+        if out.len() + output_offset > limit {
+            return Err(WireError::DecompressedTooLarge { limit });
+        }
+        out.extend_from_slice(&chunk[..output_offset]);
+        match result {
+            BrotliResult::ResultSuccess => {
+                return if available_in == 0 {
+                    Ok(out)
+                } else {
+                    Err(WireError::BrotliCorrupt("bytes after the end of the stream"))
+                };
+            }
+            BrotliResult::NeedsMoreOutput => continue,
+            BrotliResult::NeedsMoreInput => return Err(WireError::BrotliTruncated),
+            BrotliResult::ResultFailure => {
+                return Err(WireError::BrotliCorrupt("malformed stream"))
+            }
+        }
+    }
+}
+
+/// Encode `text` as `#M2M[v3.0]|DATA:` + base64(Brotli(text, q11, lgwin 22)).
+/// [WIRE-BROTLI-001] [WIRE-BROTLI-003] [WIRE-BROTLI-004]
+pub fn encode(text: &str) -> String {
+    let compressed = compress_raw(text.as_bytes(), TEXT_QUALITY, TEXT_LGWIN);
+    format!("{BROTLI_PREFIX}{}", b64::encode(&compressed))
+}
+
+/// Decode a `#M2M[v3.0]|…` wire string: exact prefix, canonical base64, a complete Brotli
+/// stream with nothing after it, at most `limit` bytes of output, valid UTF-8.
+/// [WIRE-BROTLI-002] [WIRE-BROTLI-005] [WIRE-BROTLI-006] [WIRE-BROTLI-007] [WIRE-BROTLI-008]
+pub fn decode(wire: &str, limit: usize) -> Result<String, WireError> {
+    let body = wire
+        .strip_prefix(BROTLI_PREFIX)
+        .ok_or(WireError::InvalidPrefix("expected #M2M[v3.0]|DATA:"))?;
+    let compressed = b64::decode(body)?;
+    let bytes = decompress_raw(&compressed, limit)?;
+    String::from_utf8(bytes).map_err(|e| WireError::InvalidUtf8 {
+        valid_up_to: e.utf8_error().valid_up_to(),
+    })
+}

@@ -1,0 +1,71 @@
+//! The wire layer: everything needed to turn a wire string into text and back, independent of
+//! sessions and security.
+//!
+//! | module | spec chapter |
+//! |---|---|
+//! | [`detect`] | `detection` — prefixes and passthrough |
+//! | [`brotli`] | `brotli` — `#M2M[v3.0]|DATA:` |
+//! | [`varint`] | `varint` — LEB128 |
+//! | [`limits`] | `limits` — message and decompressed-size limits |
+//! | [`b64`] | base64 rules shared by every text form |
+
+pub mod b64;
+pub mod brotli;
+pub mod detect;
+mod error;
+pub mod limits;
+pub mod varint;
+
+pub use detect::{detect, Format};
+pub use error::WireError;
+pub use limits::Limits;
+
+/// Compression algorithms a sender can choose (the `algorithm` argument of `wire.compress`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// Passthrough: the content unchanged. [WIRE-PASS-002]
+    None,
+    /// `#M2M[v3.0]|DATA:`. [WIRE-BROTLI-004]
+    Brotli,
+    /// `#M2M|1|` text form.
+    M2m,
+    /// `#TK|`.
+    TokenNative,
+}
+
+impl Algorithm {
+    /// Parse an algorithm name: `none`, `brotli`, `m2m`, `token-native` (the names of the
+    /// testee protocol; the CLI also accepts upstream's aliases).
+    pub fn from_name(name: &str) -> Option<Algorithm> {
+        match name {
+            "none" => Some(Algorithm::None),
+            "brotli" => Some(Algorithm::Brotli),
+            "m2m" => Some(Algorithm::M2m),
+            "token-native" => Some(Algorithm::TokenNative),
+            _ => None,
+        }
+    }
+}
+
+/// Compress `input` with `algorithm`, returning the wire string.
+/// [WIRE-PASS-002] [WIRE-BROTLI-004]
+pub fn compress(input: &str, algorithm: Algorithm) -> Result<String, WireError> {
+    match algorithm {
+        Algorithm::None => Ok(input.to_owned()),
+        Algorithm::Brotli => Ok(brotli::encode(input)),
+        Algorithm::M2m => Err(WireError::Unsupported("the m2m frame encoder")),
+        Algorithm::TokenNative => Err(WireError::Unsupported("TokenNative")),
+    }
+}
+
+/// Detect the format of `wire` and decode it within `limits`; passthrough returns the input
+/// unchanged. [WIRE-DETECT-001] [WIRE-PASS-001] [WIRE-LIMIT-002]
+pub fn decompress(wire: &str, limits: &Limits) -> Result<String, WireError> {
+    limits.check_message(wire.len())?;
+    match detect(wire.as_bytes()) {
+        Format::Passthrough => Ok(wire.to_owned()),
+        Format::Brotli => brotli::decode(wire, limits.max_decompressed_bytes),
+        Format::M2mV1 => Err(WireError::Unsupported("the m2m frame decoder")),
+        Format::TokenNative => Err(WireError::Unsupported("TokenNative")),
+    }
+}
