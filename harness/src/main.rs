@@ -1,1 +1,407 @@
-fn main() {}
+//! `m2m-conformance` — certify an implementation against the M2M conformance vectors.
+//!
+//! Exit codes: 0 = every case passed (or was acceptable / unsupported / non-strict),
+//! 1 = some case failed, timed out, crashed or hit a harness error, 2 = usage or setup error.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use m2m_conformance::judge::{Policy, Verdict};
+use m2m_conformance::report::{Report, ReportOptions};
+use m2m_conformance::run::{self, RunOptions};
+use m2m_conformance::spec::Spec;
+use m2m_conformance::target::{self, TargetOptions};
+use m2m_conformance::{coverage, load_suite};
+
+#[derive(Parser)]
+#[command(
+    name = "m2m-conformance",
+    version,
+    about = "M2M protocol conformance suite"
+)]
+struct Cli {
+    /// Repository root holding spec/ and vectors/ (default: the current directory if it has
+    /// them, else the checkout this binary was built from).
+    #[arg(long, global = true)]
+    root: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the vectors against a target, print a per-chapter summary and write reports.
+    Certify {
+        /// `ref` (the embedded reference, default) or `stdin:<command>` (a testee process).
+        #[arg(long, short, default_value = "ref")]
+        target: String,
+        /// Where to write report.json, report.md and junit.xml
+        /// (default: reports/reference for `ref`, reports/<testee name> otherwise).
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
+        /// Only cases whose `chapter::id` contains this text (repeatable).
+        #[arg(long, short)]
+        filter: Vec<String>,
+        /// Per-case timeout in seconds for process targets.
+        #[arg(long, default_value_t = 10.0)]
+        timeout: f64,
+        /// Tolerate nothing: acceptable and non-strict outcomes count as failures.
+        #[arg(long)]
+        strict: bool,
+        /// Do not write report files.
+        #[arg(long)]
+        no_report: bool,
+    },
+    /// List chapters, ops or vectors.
+    List {
+        /// What to list.
+        #[arg(value_enum, default_value = "vectors")]
+        what: ListWhat,
+        /// Only vectors whose `chapter::id` contains this text.
+        #[arg(long, short)]
+        filter: Vec<String>,
+    },
+    /// Show each requirement with its vectors; MUSTs without any are listed first.
+    Coverage {
+        /// Only this chapter.
+        #[arg(long)]
+        chapter: Option<String>,
+        /// Exit 1 if a MUST has no vector.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the reference implementation as a stdin testee (JSON Lines on stdin/stdout).
+    ServeTestee,
+    /// Regenerate spec/requirements.yaml from the chapters (or, with --check, verify it).
+    SpecIndex {
+        /// Exit 1 if the committed index is stale instead of rewriting it.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Validate the spec and every vector file.
+    Lint,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListWhat {
+    Chapters,
+    Ops,
+    Vectors,
+}
+
+fn setup_error(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = cli.root.unwrap_or_else(m2m_conformance::default_root);
+    let spec_dir = root.join("spec");
+    let vectors_dir = root.join("vectors");
+    match cli.command {
+        Command::ServeTestee => {
+            let stdin = std::io::stdin().lock();
+            let stdout = std::io::stdout().lock();
+            match m2m_reference::testee::serve(stdin, stdout) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => setup_error(e),
+            }
+        }
+        Command::SpecIndex { check } => {
+            let spec = match Spec::load(&spec_dir) {
+                Ok(s) => s,
+                Err(errs) => {
+                    errs.iter().for_each(|e| eprintln!("spec: {e}"));
+                    return ExitCode::from(2);
+                }
+            };
+            let want = match spec.index_yaml() {
+                Ok(t) => t,
+                Err(e) => return setup_error(e),
+            };
+            let path = spec.index_path();
+            let have = std::fs::read_to_string(&path).unwrap_or_default();
+            if check {
+                if have == want {
+                    println!(
+                        "{} is up to date ({} requirements)",
+                        path.display(),
+                        spec.requirements.len()
+                    );
+                    ExitCode::SUCCESS
+                } else {
+                    eprintln!(
+                        "{} is stale: run `m2m-conformance spec-index`",
+                        path.display()
+                    );
+                    ExitCode::from(1)
+                }
+            } else {
+                match std::fs::write(&path, want) {
+                    Ok(()) => {
+                        println!(
+                            "wrote {} ({} requirements)",
+                            path.display(),
+                            spec.requirements.len()
+                        );
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => setup_error(e),
+                }
+            }
+        }
+        command => {
+            let (spec, suite) = match load_suite(&spec_dir, &vectors_dir) {
+                Ok(x) => x,
+                Err(errs) => {
+                    errs.iter().for_each(|e| eprintln!("{e}"));
+                    eprintln!("{} problem(s) in spec/ or vectors/", errs.len());
+                    return ExitCode::from(2);
+                }
+            };
+            match command {
+                Command::Lint => {
+                    println!(
+                        "ok: {} chapters, {} requirements, {} error classes, {} ops, {} cases",
+                        spec.chapters.len(),
+                        spec.requirements.len(),
+                        spec.error_classes.len(),
+                        spec.ops.len(),
+                        suite.cases.len()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Command::List { what, filter } => {
+                    match what {
+                        ListWhat::Chapters => {
+                            for ch in &spec.chapters {
+                                let n = suite.cases.iter().filter(|c| c.chapter == ch.key).count();
+                                let r = spec
+                                    .requirements
+                                    .iter()
+                                    .filter(|r| r.chapter == ch.key)
+                                    .count();
+                                println!(
+                                    "{:<12} {:>4} reqs {:>5} cases  {}",
+                                    ch.key, r, n, ch.title
+                                );
+                            }
+                        }
+                        ListWhat::Ops => {
+                            for op in &spec.ops {
+                                let n = suite.cases.iter().filter(|c| c.op == op.op).count();
+                                println!(
+                                    "{:<20} {:<8} {:>5} cases  {}",
+                                    op.op, op.status, n, op.summary
+                                );
+                            }
+                        }
+                        ListWhat::Vectors => {
+                            for c in suite.cases.iter().filter(|c| run::selected(c, &filter)) {
+                                println!(
+                                    "{:<60} {:<11} {:<18} {}",
+                                    c.name(),
+                                    c.result.name(),
+                                    c.op,
+                                    c.reqs.join(",")
+                                );
+                            }
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Command::Coverage { chapter, check } => {
+                    let rows: Vec<_> = coverage::rows(&spec, &suite)
+                        .into_iter()
+                        .filter(|r| chapter.as_ref().is_none_or(|c| &r.chapter == c))
+                        .collect();
+                    print!("{}", coverage::render(&rows));
+                    let missing = rows
+                        .iter()
+                        .filter(|r| r.level == m2m_conformance::spec::Level::Must && r.uncovered())
+                        .count();
+                    if check && missing > 0 {
+                        ExitCode::from(1)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
+                }
+                Command::Certify {
+                    target,
+                    report_dir,
+                    filter,
+                    timeout,
+                    strict,
+                    no_report,
+                } => certify(
+                    &root, &spec, &suite, &target, report_dir, filter, timeout, strict, no_report,
+                ),
+                Command::ServeTestee | Command::SpecIndex { .. } => unreachable!("handled above"),
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn certify(
+    root: &std::path::Path,
+    spec: &Spec,
+    suite: &m2m_conformance::vectors::Suite,
+    target_spec: &str,
+    report_dir: Option<PathBuf>,
+    filters: Vec<String>,
+    timeout: f64,
+    strict: bool,
+    no_report: bool,
+) -> ExitCode {
+    if !(timeout > 0.0 && timeout.is_finite()) {
+        return setup_error("--timeout must be a positive number of seconds");
+    }
+    let opts = TargetOptions {
+        timeout: Duration::from_secs_f64(timeout),
+    };
+    let mut target = match target::from_spec(target_spec, opts) {
+        Ok(t) => t,
+        Err(e) => return setup_error(e),
+    };
+    let info = match target.hello() {
+        Ok(i) => i,
+        Err(e) => return setup_error(e),
+    };
+    let run_opts = RunOptions {
+        filters: filters.clone(),
+        policy: Policy { strict },
+    };
+    let selected = suite
+        .cases
+        .iter()
+        .filter(|c| run::selected(c, &filters))
+        .count();
+    if selected == 0 {
+        return setup_error("no case matches the filter");
+    }
+    // A progress bar on stderr, only on a terminal and only once the run takes a moment.
+    let bar = ProgressBar::with_draw_target(Some(selected as u64), ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let tty = std::io::stderr().is_terminal();
+    let mut shown = false;
+    let results = run::run_all(&suite.cases, target.as_mut(), &info, &run_opts, |r| {
+        if tty && !shown && started.elapsed() > Duration::from_millis(300) {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            shown = true;
+        }
+        bar.set_message(format!("{}::{}", r.chapter, r.id));
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    let report = Report::new(
+        spec,
+        info.clone(),
+        ReportOptions {
+            filters,
+            strict,
+            timeout_ms: opts.timeout.as_millis() as u64,
+        },
+        results,
+    );
+    print_summary(&report, started.elapsed());
+    if !no_report {
+        let dir = report_dir.unwrap_or_else(|| {
+            let name = if target_spec == "ref" || target_spec == "reference" {
+                "reference".to_owned()
+            } else {
+                slug(&format!("{}-{}", info.name, info.version))
+            };
+            root.join("reports").join(name)
+        });
+        if let Err(e) = report.write(&dir) {
+            return setup_error(format!("cannot write reports to {}: {e}", dir.display()));
+        }
+        println!(
+            "reports: {}/{{report.json, report.md, junit.xml}}",
+            dir.display()
+        );
+    }
+    if report.certified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+fn print_summary(r: &Report, elapsed: Duration) {
+    let cols: Vec<Verdict> = Verdict::ALL.to_vec();
+    print!("{:<14} {:>6}", "chapter", "total");
+    for v in &cols {
+        print!(" {:>8}", short(*v));
+    }
+    println!();
+    let line = |label: &str, c: &m2m_conformance::report::Counts| {
+        print!("{:<14} {:>6}", label, c.total);
+        for v in &cols {
+            print!(" {:>8}", c.get(*v));
+        }
+        println!();
+    };
+    for ch in &r.chapters {
+        line(&ch.chapter, &ch.counts);
+    }
+    line("all", &r.summary);
+    for c in r.cases.iter().filter(|c| c.verdict.is_failure()).take(20) {
+        println!(
+            "  {} {}::{} — {}",
+            c.verdict.name(),
+            c.chapter,
+            c.id,
+            c.reason.as_deref().unwrap_or("")
+        );
+    }
+    println!(
+        "{}: {} {} — {} cases in {:.1}s, {} failing",
+        if r.certified {
+            "CERTIFIED"
+        } else {
+            "NOT CERTIFIED"
+        },
+        r.target.name,
+        r.target.version,
+        r.summary.total,
+        elapsed.as_secs_f64(),
+        r.summary.failures()
+    );
+}
+
+fn short(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Acceptable => "accept",
+        Verdict::NonStrict => "nonstrct",
+        Verdict::Unsupported => "unsupp",
+        Verdict::Fail => "fail",
+        Verdict::Timeout => "timeout",
+        Verdict::Crash => "crash",
+        Verdict::HarnessError => "harn-err",
+    }
+}

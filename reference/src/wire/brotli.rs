@@ -17,16 +17,13 @@ const BUFFER_SIZE: usize = 4096;
 
 /// Compress `data` to a raw Brotli stream with the given quality and window.
 pub fn compress_raw(data: &[u8], quality: u32, lgwin: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    {
-        let mut writer = brotli::CompressorWriter::new(&mut out, BUFFER_SIZE, quality, lgwin);
-        // Writing into a Vec cannot fail.
-        writer
-            .write_all(data)
-            .expect("writing to a Vec never fails");
-        writer.flush().expect("writing to a Vec never fails");
-    }
-    out
+    let mut writer = brotli::CompressorWriter::new(Vec::new(), BUFFER_SIZE, quality, lgwin);
+    // Writing into a Vec cannot fail. No explicit flush: a flush would add an empty meta-block
+    // and change the bytes; `into_inner` finishes the stream exactly as upstream does.
+    writer
+        .write_all(data)
+        .expect("writing to a Vec never fails");
+    writer.into_inner()
 }
 
 /// Decompress a raw Brotli stream, stopping as soon as the output would exceed `limit` bytes.
@@ -69,7 +66,9 @@ pub fn decompress_raw(input: &[u8], limit: usize) -> Result<Vec<u8>, WireError> 
                 return if available_in == 0 {
                     Ok(out)
                 } else {
-                    Err(WireError::BrotliCorrupt("bytes after the end of the stream"))
+                    Err(WireError::BrotliCorrupt(
+                        "bytes after the end of the stream",
+                    ))
                 };
             }
             BrotliResult::NeedsMoreOutput => continue,

@@ -1,0 +1,214 @@
+//! Reports. JSON ([`Report`]) is canonical; Markdown and JUnit XML are rendered from it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::judge::Verdict;
+use crate::run::CaseResult;
+use crate::spec::Spec;
+use crate::target::TesteeInfo;
+
+pub mod junit;
+pub mod markdown;
+
+/// Version of the report JSON layout.
+pub const REPORT_FORMAT: u32 = 1;
+
+/// Verdict counts.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    /// Number of cases.
+    pub total: usize,
+    /// Per verdict name; every verdict is present.
+    pub verdicts: BTreeMap<&'static str, usize>,
+}
+
+impl Default for Counts {
+    fn default() -> Self {
+        Counts::new()
+    }
+}
+
+impl Counts {
+    fn new() -> Self {
+        Counts {
+            total: 0,
+            verdicts: Verdict::ALL.iter().map(|v| (v.name(), 0)).collect(),
+        }
+    }
+
+    fn add(&mut self, v: Verdict) {
+        self.total += 1;
+        *self.verdicts.entry(v.name()).or_default() += 1;
+    }
+
+    /// Count of one verdict.
+    pub fn get(&self, v: Verdict) -> usize {
+        self.verdicts.get(v.name()).copied().unwrap_or(0)
+    }
+
+    /// Cases whose verdict fails certification.
+    pub fn failures(&self) -> usize {
+        Verdict::ALL
+            .iter()
+            .filter(|v| v.is_failure())
+            .map(|v| self.get(*v))
+            .sum()
+    }
+}
+
+/// Per-chapter summary row.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChapterSummary {
+    /// Chapter key.
+    pub chapter: String,
+    /// Chapter title.
+    pub title: String,
+    /// Counts.
+    pub counts: Counts,
+}
+
+/// Per-requirement summary row.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequirementSummary {
+    /// Requirement id.
+    pub id: String,
+    /// Level.
+    pub level: String,
+    /// Counts of the cases citing it that ran.
+    pub counts: Counts,
+}
+
+/// Options recorded in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportOptions {
+    /// `--filter` values.
+    pub filters: Vec<String>,
+    /// `--strict`.
+    pub strict: bool,
+    /// Per-case timeout for process targets.
+    pub timeout_ms: u64,
+}
+
+/// The canonical report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// [`REPORT_FORMAT`].
+    pub report_format: u32,
+    /// Always `m2m-conformance`.
+    pub suite: &'static str,
+    /// Version of the suite (harness crate version).
+    pub suite_version: &'static str,
+    /// Vector file format version.
+    pub vectors_schema_version: u64,
+    /// Commit of the suite checkout, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suite_commit: Option<String>,
+    /// RFC 3339 UTC time of the run.
+    pub generated_at: String,
+    /// Who was tested.
+    pub target: TesteeInfo,
+    /// How.
+    pub options: ReportOptions,
+    /// Totals; `certified` is true when no case failed.
+    pub summary: Counts,
+    /// `true` when no verdict is a failure.
+    pub certified: bool,
+    /// Per chapter.
+    pub chapters: Vec<ChapterSummary>,
+    /// Per requirement cited by a case that ran.
+    pub requirements: Vec<RequirementSummary>,
+    /// Every case.
+    pub cases: Vec<CaseResult>,
+}
+
+impl Report {
+    /// Build the report of a run.
+    pub fn new(
+        spec: &Spec,
+        target: TesteeInfo,
+        options: ReportOptions,
+        cases: Vec<CaseResult>,
+    ) -> Report {
+        let mut summary = Counts::new();
+        let mut by_chapter: BTreeMap<String, Counts> = BTreeMap::new();
+        let mut by_req: BTreeMap<String, Counts> = BTreeMap::new();
+        for c in &cases {
+            summary.add(c.verdict);
+            by_chapter
+                .entry(c.chapter.clone())
+                .or_default()
+                .add(c.verdict);
+            for r in &c.reqs {
+                by_req
+                    .entry(r.clone())
+                    .or_default()
+                    .add(c.verdict);
+            }
+        }
+        let chapters = spec
+            .chapters
+            .iter()
+            .filter_map(|ch| {
+                by_chapter.remove(&ch.key).map(|counts| ChapterSummary {
+                    chapter: ch.key.clone(),
+                    title: ch.title.clone(),
+                    counts,
+                })
+            })
+            .collect();
+        let requirements = spec
+            .requirements
+            .iter()
+            .filter_map(|r| {
+                by_req.remove(&r.id).map(|counts| RequirementSummary {
+                    id: r.id.clone(),
+                    level: r.level.to_string(),
+                    counts,
+                })
+            })
+            .collect();
+        Report {
+            report_format: REPORT_FORMAT,
+            suite: crate::vectors::SUITE,
+            suite_version: crate::SUITE_VERSION,
+            vectors_schema_version: crate::vectors::SCHEMA_VERSION,
+            suite_commit: git_commit(&spec.dir),
+            generated_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+                .to_string(),
+            target,
+            options,
+            certified: summary.failures() == 0,
+            summary,
+            chapters,
+            requirements,
+            cases,
+        }
+    }
+
+    /// Write `report.json`, `report.md` and `junit.xml` into `dir`.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join("report.json"), json + "\n")?;
+        std::fs::write(dir.join("report.md"), markdown::render(self))?;
+        std::fs::write(dir.join("junit.xml"), junit::render(self)?)?;
+        Ok(())
+    }
+}
+
+fn git_commit(dir: &Path) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        .filter(|s| !s.is_empty())
+}

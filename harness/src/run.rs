@@ -1,0 +1,156 @@
+//! The scheduler: runs cases against one target, in order, and records verdicts with evidence.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::judge::{self, Policy, Verdict};
+use crate::target::{Evidence, Outcome, Target, TesteeInfo};
+use crate::vectors::{Case, Expect};
+
+/// The judged result of one case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    /// Case id.
+    pub id: String,
+    /// Chapter key.
+    pub chapter: String,
+    /// Vector file.
+    pub file: String,
+    /// Requirement ids.
+    pub reqs: Vec<String>,
+    /// Op.
+    pub op: String,
+    /// valid / invalid / acceptable.
+    pub result: &'static str,
+    /// Flags of the case.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why, for non-pass verdicts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Wall time of the exchange.
+    pub duration_ms: f64,
+    /// Expected outcome (non-pass only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Value>,
+    /// Actual outcome (non-pass only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<Value>,
+    /// Unified diff expected → actual (non-pass only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    /// What went over the wire (non-pass only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+}
+
+/// Options of one run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Only cases whose `chapter::id` contains one of these substrings (all when empty).
+    pub filters: Vec<String>,
+    /// Judging policy.
+    pub policy: Policy,
+}
+
+/// Whether `case` is selected by the filters.
+pub fn selected(case: &Case, filters: &[String]) -> bool {
+    filters.is_empty() || {
+        let name = case.name();
+        filters.iter().any(|f| name.contains(f.as_str()))
+    }
+}
+
+/// Run one case against `target`, which said `info` in hello. Ops the testee did not list are
+/// judged `unsupported` without being sent, except protocol probes that expect `unsupported`.
+/// [TESTEE-HELLO-003]
+pub fn run_case(
+    case: &Case,
+    target: &mut dyn Target,
+    info: &TesteeInfo,
+    policy: Policy,
+) -> CaseResult {
+    let started = Instant::now();
+    let (outcome, evidence) =
+        if case.expect != Expect::Unsupported && !info.ops.iter().any(|o| o == &case.op) {
+            (
+                Outcome::Unsupported(format!("op `{}` not listed in hello", case.op)),
+                Evidence::default(),
+            )
+        } else {
+            target.run(&case.id, &case.op, &case.input)
+        };
+    let duration = started.elapsed();
+    judged(case, outcome, evidence, duration, policy)
+}
+
+fn judged(
+    case: &Case,
+    outcome: Outcome,
+    evidence: Evidence,
+    duration: Duration,
+    policy: Policy,
+) -> CaseResult {
+    let (verdict, reason) = judge::judge(case, &outcome, policy);
+    let detail = verdict != Verdict::Pass;
+    let expected = judge::expect_json(&case.expect);
+    let actual = judge::outcome_json(&outcome);
+    CaseResult {
+        id: case.id.clone(),
+        chapter: case.chapter.clone(),
+        file: case.file.clone(),
+        reqs: case.reqs.clone(),
+        op: case.op.clone(),
+        result: case.result.name(),
+        flags: case.flags.clone(),
+        verdict,
+        reason,
+        duration_ms: duration.as_secs_f64() * 1000.0,
+        diff: (detail && verdict != Verdict::Unsupported).then(|| judge::diff(&expected, &actual)),
+        expected: detail.then(|| judge::abbreviate(&expected)),
+        actual: detail.then(|| judge::abbreviate(&actual)),
+        evidence: detail.then(|| abbreviate_evidence(evidence)),
+    }
+}
+
+fn abbreviate_evidence(mut e: Evidence) -> Evidence {
+    const KEEP: usize = 4096;
+    let cut = |s: &mut String| {
+        if s.len() > KEEP {
+            let end = (0..=KEEP)
+                .rev()
+                .find(|i| s.is_char_boundary(*i))
+                .unwrap_or(0);
+            let extra = s.len() - end;
+            s.truncate(end);
+            s.push_str(&format!("…(+{extra} bytes)"));
+        }
+    };
+    cut(&mut e.request);
+    if let Some(r) = e.response.as_mut() {
+        cut(r);
+    }
+    e
+}
+
+/// Run every selected case, calling `progress` after each.
+pub fn run_all(
+    cases: &[Case],
+    target: &mut dyn Target,
+    info: &TesteeInfo,
+    opts: &RunOptions,
+    mut progress: impl FnMut(&CaseResult),
+) -> Vec<CaseResult> {
+    let mut results = Vec::new();
+    for case in cases.iter().filter(|c| selected(c, &opts.filters)) {
+        let r = run_case(case, target, info, opts.policy);
+        progress(&r);
+        results.push(r);
+    }
+    target.shutdown();
+    results
+}
