@@ -25,6 +25,7 @@
 //! | `02-brotli` (`#M2M[v3.0]|DATA:`) | [`wire::brotli`], [`wire::b64`] |
 //! | `03-varint` | [`wire::varint`] |
 //! | `04-limits` | [`wire::limits`] |
+//! | `05-frame` (`#M2M|1|`) | [`wire::frame`] |
 //! | `90-testee` (testee protocol) | [`testee`] |
 
 #![forbid(unsafe_code)]

@@ -4,13 +4,17 @@
 //! input from `-f FILE`, else the positional argument, else stdin (`-` or nothing) read to EOF
 //! and **not trimmed**; output is the result plus a newline on stdout, or the exact bytes with
 //! `-o FILE`. Exit 0 on success, 1 on an error (class and message on stderr), 2 on usage errors.
+//!
+//! Beyond upstream: `--binary` makes `compress -a m2m` emit, and `decompress` read, the binary
+//! form of the M2M v1 frame (raw bytes, never a trailing newline); `peek` prints a frame's
+//! headers as pretty JSON without touching its payload [FRAME-PEEK-001].
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use m2m_reference::wire::{self, Algorithm, Limits};
+use m2m_reference::wire::{self, frame, Algorithm, Limits};
 use m2m_reference::ErrorClass;
 
 #[derive(Parser)]
@@ -57,6 +61,9 @@ enum Command {
         /// Algorithm to use.
         #[arg(short, long, value_enum, ignore_case = true)]
         algorithm: AlgorithmArg,
+        /// With `-a m2m`: output the binary frame (raw bytes, no trailing newline).
+        #[arg(long)]
+        binary: bool,
     },
     /// Detect the prefix, decode, and print the text (unknown prefixes pass through).
     Decompress {
@@ -65,6 +72,17 @@ enum Command {
         /// Decompressed-size limit in bytes (default 16 MiB).
         #[arg(long)]
         max_decompressed_bytes: Option<usize>,
+        /// The input is a binary M2M v1 frame (raw bytes) rather than a wire string.
+        #[arg(long)]
+        binary: bool,
+    },
+    /// Print the headers of an M2M v1 frame as JSON, without reading its payload.
+    Peek {
+        #[command(flatten)]
+        io: Io,
+        /// The input is a binary frame (raw bytes) rather than the `#M2M|1|` text form.
+        #[arg(long)]
+        binary: bool,
     },
     /// Run the reference as a testee: JSON Lines requests on stdin, responses on stdout.
     ServeTestee,
@@ -80,6 +98,18 @@ fn read_input(io: &Io) -> std::io::Result<Vec<u8>> {
             let mut buf = Vec::new();
             std::io::stdin().read_to_end(&mut buf)?;
             Ok(buf)
+        }
+    }
+}
+
+/// Write raw bytes exactly, to `-o FILE` or stdout, with no newline.
+fn write_raw(io: &Io, bytes: &[u8]) -> std::io::Result<()> {
+    match &io.output {
+        Some(path) => std::fs::write(path, bytes),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()
         }
     }
 }
@@ -112,7 +142,11 @@ fn main() -> ExitCode {
                 Err(e) => fail("io", e),
             }
         }
-        Command::Compress { io, algorithm } => {
+        Command::Compress {
+            io,
+            algorithm,
+            binary,
+        } => {
             let input = match read_input(&io) {
                 Ok(b) => b,
                 Err(e) => return fail("io", e),
@@ -126,31 +160,77 @@ fn main() -> ExitCode {
                 AlgorithmArg::M2m => Algorithm::M2m,
                 AlgorithmArg::TokenNative => Algorithm::TokenNative,
             };
+            if binary {
+                if algorithm != Algorithm::M2m {
+                    eprintln!("error: --binary needs --algorithm m2m");
+                    return ExitCode::from(2);
+                }
+                return match frame::encode(&text) {
+                    Ok(b) => {
+                        write_raw(&io, &b).map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS)
+                    }
+                    Err(e) => fail(e.class(), e),
+                };
+            }
             match wire::compress(&text, algorithm) {
-                Ok(w) => write_output(&io, w.as_bytes()).map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
+                Ok(w) => write_output(&io, w.as_bytes())
+                    .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
                 Err(e) => fail(e.class(), e),
             }
         }
         Command::Decompress {
             io,
             max_decompressed_bytes,
+            binary,
         } => {
             let input = match read_input(&io) {
                 Ok(b) => b,
                 Err(e) => return fail("io", e),
             };
-            let Ok(text) = String::from_utf8(input) else {
-                return fail("invalid_utf8", "input is not valid UTF-8");
-            };
             let mut limits = Limits::default();
             if let Some(max) = max_decompressed_bytes {
                 limits.max_decompressed_bytes = max;
             }
+            if binary {
+                return match frame::decode(&input, &limits) {
+                    Ok(f) => write_output(&io, f.payload.as_bytes())
+                        .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
+                    Err(e) => fail(e.class(), e),
+                };
+            }
+            let Ok(text) = String::from_utf8(input) else {
+                return fail("invalid_utf8", "input is not valid UTF-8");
+            };
             if wire::detect(text.as_bytes()) == wire::Format::Passthrough {
                 eprintln!("warning: input has no M2M prefix; passing it through");
             }
             match wire::decompress(&text, &limits) {
-                Ok(t) => write_output(&io, t.as_bytes()).map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
+                Ok(t) => write_output(&io, t.as_bytes())
+                    .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
+                Err(e) => fail(e.class(), e),
+            }
+        }
+        Command::Peek { io, binary } => {
+            let input = match read_input(&io) {
+                Ok(b) => b,
+                Err(e) => return fail("io", e),
+            };
+            let limits = Limits::default();
+            let header = if binary {
+                frame::peek(&input, &limits)
+            } else {
+                match String::from_utf8(input) {
+                    Ok(text) => frame::peek_text(&text, &limits),
+                    Err(_) => return fail("invalid_utf8", "input is not valid UTF-8"),
+                }
+            };
+            match header {
+                Ok(h) => {
+                    let pretty = serde_json::to_string_pretty(&h.to_json())
+                        .expect("a JSON value always serialises");
+                    write_output(&io, pretty.as_bytes())
+                        .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS)
+                }
                 Err(e) => fail(e.class(), e),
             }
         }

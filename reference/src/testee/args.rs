@@ -63,7 +63,9 @@ impl<'a> Args<'a> {
         match (self.has("hex"), self.has("wire")) {
             (true, false) => Ok(Input::Binary(self.hex("hex")?)),
             (false, true) => Ok(Input::Text(self.text("wire")?.to_owned())),
-            _ => Err(Reply::bad_args("exactly one of `hex` or `wire` is required")),
+            _ => Err(Reply::bad_args(
+                "exactly one of `hex` or `wire` is required",
+            )),
         }
     }
 

@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use crate::ErrorClass;
 
 mod args;
+mod frame_ops;
 mod wire_ops;
 
 pub use args::Args;
@@ -85,6 +86,18 @@ pub const OPS: &[Op] = &[
     Op {
         name: "wire.varint.decode",
         run: wire_ops::varint_decode,
+    },
+    Op {
+        name: "frame.encode",
+        run: frame_ops::encode,
+    },
+    Op {
+        name: "frame.decode",
+        run: frame_ops::decode,
+    },
+    Op {
+        name: "frame.peek",
+        run: frame_ops::peek,
     },
 ];
 

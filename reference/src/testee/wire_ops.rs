@@ -44,8 +44,8 @@ pub fn decompress(args: &Args) -> Reply {
 pub fn varint_encode(args: &Args) -> Reply {
     run(|| {
         let value = args.u64("value")?;
-        let value = u32::try_from(value)
-            .map_err(|_| Reply::bad_args("`value` does not fit in 32 bits"))?;
+        let value =
+            u32::try_from(value).map_err(|_| Reply::bad_args("`value` does not fit in 32 bits"))?;
         Ok(json!({ "hex": hex::encode(varint::encode(value)) }))
     })
 }

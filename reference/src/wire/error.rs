@@ -51,9 +51,23 @@ pub enum WireError {
     /// A varint's value does not fit in 32 bits. [WIRE-VARINT-005]
     #[error("varint value exceeds 32 bits")]
     VarintOverflow,
+    /// An M2M v1 frame error that has no wire-layer counterpart (e.g. `crc_mismatch`); its
+    /// class is the frame error's class. [FRAME-TEXT-004]
+    #[error(transparent)]
+    Frame(Box<crate::wire::frame::FrameError>),
     /// The reference does not implement this algorithm yet.
     #[error("not implemented by the reference: {0}")]
     Unsupported(&'static str),
+}
+
+impl From<crate::wire::frame::FrameError> for WireError {
+    /// Shared classes come back as themselves; frame-only classes are wrapped.
+    fn from(e: crate::wire::frame::FrameError) -> Self {
+        match e {
+            crate::wire::frame::FrameError::Wire(w) => w,
+            other => WireError::Frame(Box::new(other)),
+        }
+    }
 }
 
 impl crate::ErrorClass for WireError {
@@ -70,6 +84,7 @@ impl crate::ErrorClass for WireError {
             WireError::VarintTruncated => "varint_truncated",
             WireError::VarintTooLong => "varint_too_long",
             WireError::VarintOverflow => "varint_overflow",
+            WireError::Frame(e) => e.class(),
             WireError::Unsupported(_) => "unsupported",
         }
     }

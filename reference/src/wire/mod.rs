@@ -8,11 +8,13 @@
 //! | [`varint`] | `varint` — LEB128 |
 //! | [`limits`] | `limits` — message and decompressed-size limits |
 //! | [`b64`] | base64 rules shared by every text form |
+//! | [`frame`] | `frame` — the M2M v1 frame `#M2M|1|` |
 
 pub mod b64;
 pub mod brotli;
 pub mod detect;
 mod error;
+pub mod frame;
 pub mod limits;
 pub mod varint;
 
@@ -48,24 +50,26 @@ impl Algorithm {
 }
 
 /// Compress `input` with `algorithm`, returning the wire string.
-/// [WIRE-PASS-002] [WIRE-BROTLI-004]
+/// [WIRE-PASS-002] [WIRE-BROTLI-004] [FRAME-TEXT-003]
 pub fn compress(input: &str, algorithm: Algorithm) -> Result<String, WireError> {
     match algorithm {
         Algorithm::None => Ok(input.to_owned()),
         Algorithm::Brotli => Ok(brotli::encode(input)),
-        Algorithm::M2m => Err(WireError::Unsupported("the m2m frame encoder")),
+        Algorithm::M2m => frame::encode_text(input).map_err(WireError::from),
         Algorithm::TokenNative => Err(WireError::Unsupported("TokenNative")),
     }
 }
 
 /// Detect the format of `wire` and decode it within `limits`; passthrough returns the input
-/// unchanged. [WIRE-DETECT-001] [WIRE-PASS-001] [WIRE-LIMIT-002]
+/// unchanged. [WIRE-DETECT-001] [WIRE-PASS-001] [WIRE-LIMIT-002] [FRAME-TEXT-004]
 pub fn decompress(wire: &str, limits: &Limits) -> Result<String, WireError> {
     limits.check_message(wire.len())?;
     match detect(wire.as_bytes()) {
         Format::Passthrough => Ok(wire.to_owned()),
         Format::Brotli => brotli::decode(wire, limits.max_decompressed_bytes),
-        Format::M2mV1 => Err(WireError::Unsupported("the m2m frame decoder")),
+        Format::M2mV1 => frame::decode_text(wire, limits)
+            .map(|f| f.payload)
+            .map_err(WireError::from),
         Format::TokenNative => Err(WireError::Unsupported("TokenNative")),
     }
 }

@@ -90,10 +90,7 @@ mod tests {
             decode(&[0xff, 0xff, 0xff, 0xff, 0x10]),
             Err(WireError::VarintOverflow)
         );
-        assert_eq!(
-            decode(&[0xff, 0xff, 0xff, 0xff, 0x0f]),
-            Ok((u32::MAX, 5))
-        );
+        assert_eq!(decode(&[0xff, 0xff, 0xff, 0xff, 0x0f]), Ok((u32::MAX, 5)));
         assert_eq!(decode(&[0x80]), Err(WireError::VarintTruncated));
         assert_eq!(decode(&[]), Err(WireError::VarintTruncated));
     }
