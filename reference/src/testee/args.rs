@@ -20,7 +20,7 @@ impl<'a> Args<'a> {
         self.map.contains_key(name)
     }
 
-    /// A required string field.
+    /// A required string field. [TESTEE-ERR-003]
     pub fn text(&self, name: &str) -> Result<&'a str, Reply> {
         match self.map.get(name) {
             Some(Value::String(s)) => Ok(s),
@@ -29,14 +29,14 @@ impl<'a> Args<'a> {
         }
     }
 
-    /// A required hex field (spaces allowed, case-insensitive).
+    /// A required hex field (whitespace ignored, case-insensitive). [TESTEE-OPS-003]
     pub fn hex(&self, name: &str) -> Result<Vec<u8>, Reply> {
         let text = self.text(name)?;
         let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         hex::decode(compact).map_err(|e| Reply::bad_args(format!("`{name}` is not hex: {e}")))
     }
 
-    /// A required unsigned integer field.
+    /// A required unsigned integer field. [TESTEE-ERR-003]
     pub fn u64(&self, name: &str) -> Result<u64, Reply> {
         match self.map.get(name) {
             Some(v) => v

@@ -126,7 +126,7 @@ pub fn hello() -> Value {
 
 /// Answer one request line with one response line (without the newline).
 /// A line that is not a request object gets an error response with id `null`.
-/// [TESTEE-MSG-001] [TESTEE-MSG-002] [TESTEE-MSG-003]
+/// [TESTEE-MSG-001] [TESTEE-MSG-002] [TESTEE-MSG-003] [TESTEE-MSG-006]
 pub fn handle_line(line: &str) -> String {
     let parsed: Result<Map<String, Value>, _> = serde_json::from_str(line);
     let Ok(request) = parsed else {

@@ -15,7 +15,8 @@ pub const TEXT_LGWIN: u32 = 22;
 /// fidelity.
 const BUFFER_SIZE: usize = 4096;
 
-/// Compress `data` to a raw Brotli stream with the given quality and window.
+/// Compress `data` to a raw Brotli stream with the given quality and window, as one stream
+/// without metadata blocks. [WIRE-BROTLI-003]
 pub fn compress_raw(data: &[u8], quality: u32, lgwin: u32) -> Vec<u8> {
     let mut writer = brotli::CompressorWriter::new(Vec::new(), BUFFER_SIZE, quality, lgwin);
     // Writing into a Vec cannot fail. No explicit flush: a flush would add an empty meta-block
@@ -28,8 +29,12 @@ pub fn compress_raw(data: &[u8], quality: u32, lgwin: u32) -> Vec<u8> {
 
 /// Decompress a raw Brotli stream, stopping as soon as the output would exceed `limit` bytes.
 ///
-/// - input ends before the stream's last meta-block → [`WireError::BrotliTruncated`];
-/// - malformed stream → [`WireError::BrotliCorrupt`];
+/// Accepts any valid stream, including the large-window extension that brotli-decompressor
+/// enables by default, as upstream does [WIRE-BROTLI-004] [WIRE-BROTLI-010].
+///
+/// - input ends before the stream's last meta-block → [`WireError::BrotliTruncated`]
+///   [WIRE-BROTLI-006];
+/// - malformed stream → [`WireError::BrotliCorrupt`] [WIRE-BROTLI-006];
 /// - bytes left after the end of the stream → [`WireError::BrotliCorrupt`] [WIRE-BROTLI-007];
 /// - output larger than `limit` → [`WireError::DecompressedTooLarge`], detected after at most
 ///   `limit + 64 KiB` bytes of output were produced [WIRE-LIMIT-004].
@@ -81,15 +86,17 @@ pub fn decompress_raw(input: &[u8], limit: usize) -> Result<Vec<u8>, WireError> 
 }
 
 /// Encode `text` as `#M2M[v3.0]|DATA:` + base64(Brotli(text, q11, lgwin 22)).
-/// [WIRE-BROTLI-001] [WIRE-BROTLI-003] [WIRE-BROTLI-004]
+/// [WIRE-BROTLI-001] [WIRE-BROTLI-003] [WIRE-B64-001]
 pub fn encode(text: &str) -> String {
     let compressed = compress_raw(text.as_bytes(), TEXT_QUALITY, TEXT_LGWIN);
     format!("{BROTLI_PREFIX}{}", b64::encode(&compressed))
 }
 
 /// Decode a `#M2M[v3.0]|…` wire string: exact prefix, canonical base64, a complete Brotli
-/// stream with nothing after it, at most `limit` bytes of output, valid UTF-8.
-/// [WIRE-BROTLI-002] [WIRE-BROTLI-005] [WIRE-BROTLI-006] [WIRE-BROTLI-007] [WIRE-BROTLI-008]
+/// stream with nothing after it, at most `limit` bytes of output, valid UTF-8, checked in
+/// that order; any valid stream is accepted and the text is returned as is.
+/// [WIRE-BROTLI-001] [WIRE-BROTLI-002] [WIRE-BROTLI-004] [WIRE-BROTLI-005] [WIRE-BROTLI-006]
+/// [WIRE-BROTLI-007] [WIRE-BROTLI-008] [WIRE-BROTLI-009] [WIRE-BROTLI-011]
 pub fn decode(wire: &str, limit: usize) -> Result<String, WireError> {
     let body = wire
         .strip_prefix(BROTLI_PREFIX)

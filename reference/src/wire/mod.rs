@@ -27,7 +27,7 @@ pub use limits::Limits;
 pub enum Algorithm {
     /// Passthrough: the content unchanged. [WIRE-PASS-002]
     None,
-    /// `#M2M[v3.0]|DATA:`. [WIRE-BROTLI-004]
+    /// `#M2M[v3.0]|DATA:`. [WIRE-BROTLI-001]
     Brotli,
     /// `#M2M|1|` text form.
     M2m,
@@ -50,7 +50,7 @@ impl Algorithm {
 }
 
 /// Compress `input` with `algorithm`, returning the wire string.
-/// [WIRE-PASS-002] [WIRE-BROTLI-004] [FRAME-TEXT-003]
+/// [WIRE-PASS-002] [WIRE-BROTLI-001] [FRAME-TEXT-003]
 pub fn compress(input: &str, algorithm: Algorithm) -> Result<String, WireError> {
     match algorithm {
         Algorithm::None => Ok(input.to_owned()),

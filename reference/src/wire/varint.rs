@@ -33,7 +33,7 @@ pub fn encode(value: u32) -> Vec<u8> {
     out
 }
 
-/// Number of bytes [`encode`] produces for `value`.
+/// Number of bytes [`encode`] produces for `value`. [WIRE-VARINT-002]
 pub fn encoded_len(value: u32) -> usize {
     match value {
         0..=0x7f => 1,
@@ -54,7 +54,8 @@ pub fn encoded_len(value: u32) -> usize {
 /// - the value exceeds `u32::MAX` (bits above bit 31 set in the 5th byte) →
 ///   [`WireError::VarintOverflow`] [WIRE-VARINT-005].
 ///
-/// Non-minimal encodings (e.g. `80 00` for zero) are accepted [WIRE-VARINT-006].
+/// Non-minimal encodings (e.g. `80 00` for zero) are accepted [WIRE-VARINT-006]; bytes after
+/// the varint are not consumed [WIRE-VARINT-007].
 pub fn decode(bytes: &[u8]) -> Result<(u32, usize), WireError> {
     let mut value: u64 = 0;
     for (i, &b) in bytes.iter().enumerate() {
