@@ -1,0 +1,209 @@
+//! Targets: the implementations a run can drive. Every target answers the same small trait, so
+//! the scheduler, judge and reports never know which one they drive.
+//!
+//! | spec string | target |
+//! |---|---|
+//! | `ref` | [`reference::ReferenceTarget`], the embedded reference, in-process |
+//! | `stdin:<command>` | [`stdin::StdinTarget`], a testee process speaking JSON Lines |
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub mod reference;
+pub mod stdin;
+
+/// What a testee said about itself in `hello`. [TESTEE-HELLO-001]
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TesteeInfo {
+    /// The target spec string it was started from (`ref`, `stdin:…`).
+    pub target: String,
+    /// Implementation name.
+    pub name: String,
+    /// Implementation version.
+    pub version: String,
+    /// Testee protocol version.
+    pub protocol: u64,
+    /// Ops it supports.
+    pub ops: Vec<String>,
+}
+
+/// The raw outcome of sending one case to a target.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// `{"ok": value}`.
+    Ok(Value),
+    /// `{"error": {"class", "message"}}`.
+    Error {
+        /// Error class.
+        class: String,
+        /// Free text.
+        message: String,
+    },
+    /// `{"unsupported": reason}`.
+    Unsupported(String),
+    /// No answer in time; the testee was killed. [TESTEE-RUN-002]
+    Timeout(Duration),
+    /// The testee exited or closed its output. [TESTEE-RUN-001]
+    Crash(String),
+    /// The testee answered something that is not a valid response to this request.
+    /// [TESTEE-MSG-002] [TESTEE-MSG-003]
+    Protocol(String),
+    /// The harness could not run the case.
+    HarnessError(String),
+}
+
+/// What was exchanged for one case, kept as evidence in reports.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Evidence {
+    /// The request line sent (or the in-process call, rendered the same way).
+    pub request: String,
+    /// The response line received, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
+    /// What the testee wrote to stderr while the case ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<String>,
+}
+
+/// An error that stops a run before it starts (exit code 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    /// The target string is not understood.
+    #[error("unknown target `{0}` (expected `ref` or `stdin:<command>`)")]
+    UnknownTarget(String),
+    /// The testee could not be started or did not complete `hello`.
+    #[error("testee did not start: {0}")]
+    Start(String),
+}
+
+/// A system under test.
+pub trait Target: Send {
+    /// Start (if needed) and exchange `hello`.
+    fn hello(&mut self) -> Result<TesteeInfo, SetupError>;
+    /// Send one request and wait for its outcome.
+    fn run(&mut self, id: &str, op: &str, args: &Value) -> (Outcome, Evidence);
+    /// Stop the testee, if any.
+    fn shutdown(&mut self) {}
+}
+
+/// Options shared by process targets.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetOptions {
+    /// Per-case timeout. [TESTEE-RUN-002]
+    pub timeout: Duration,
+}
+
+impl Default for TargetOptions {
+    fn default() -> Self {
+        TargetOptions {
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Build a target from its spec string.
+pub fn from_spec(spec: &str, opts: TargetOptions) -> Result<Box<dyn Target>, SetupError> {
+    if spec == "ref" || spec == "reference" {
+        Ok(Box::new(reference::ReferenceTarget))
+    } else if let Some(cmd) = spec.strip_prefix("stdin:") {
+        if cmd.trim().is_empty() {
+            return Err(SetupError::UnknownTarget(spec.to_owned()));
+        }
+        Ok(Box::new(stdin::StdinTarget::new(cmd, opts)))
+    } else {
+        Err(SetupError::UnknownTarget(spec.to_owned()))
+    }
+}
+
+/// Render a request exactly as it goes on the wire. [TESTEE-MSG-001]
+pub fn request_line(id: &str, op: &str, args: &Value) -> String {
+    serde_json::json!({"id": id, "op": op, "args": args}).to_string()
+}
+
+/// Parse one response line for request `id`. [TESTEE-MSG-002] [TESTEE-MSG-003]
+pub fn parse_response(id: &str, line: &str) -> Outcome {
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(line) else {
+        return Outcome::Protocol("response is not a JSON object".into());
+    };
+    match map.get("id") {
+        Some(Value::String(got)) if got == id => {}
+        Some(other) => {
+            return Outcome::Protocol(format!("response id {other} does not match `{id}`"))
+        }
+        None => return Outcome::Protocol("response has no `id`".into()),
+    }
+    let keys: Vec<&str> = ["ok", "error", "unsupported"]
+        .into_iter()
+        .filter(|k| map.contains_key(*k))
+        .collect();
+    if keys.len() != 1 {
+        return Outcome::Protocol(format!(
+            "response must have exactly one of ok/error/unsupported, has {keys:?}"
+        ));
+    }
+    if let Some(extra) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "id" | "ok" | "error" | "unsupported"))
+    {
+        return Outcome::Protocol(format!("response has the unknown key `{extra}`"));
+    }
+    match keys[0] {
+        "ok" => Outcome::Ok(map["ok"].clone()),
+        "unsupported" => Outcome::Unsupported(match &map["unsupported"] {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }),
+        _ => {
+            let err = &map["error"];
+            match err.get("class").and_then(Value::as_str) {
+                Some(class) => Outcome::Error {
+                    class: class.to_owned(),
+                    message: err
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned(),
+                },
+                None => Outcome::Protocol("`error` has no string `class`".into()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_shapes() {
+        assert_eq!(
+            parse_response("a", r#"{"id":"a","ok":{"x":1}}"#),
+            Outcome::Ok(serde_json::json!({"x":1}))
+        );
+        assert!(matches!(
+            parse_response("a", r#"{"id":"a","error":{"class":"crc_mismatch"}}"#),
+            Outcome::Error { .. }
+        ));
+        assert!(matches!(
+            parse_response("a", r#"{"id":"a","unsupported":"no"}"#),
+            Outcome::Unsupported(_)
+        ));
+        for bad in [
+            "not json",
+            "[1]",
+            r#"{"ok":{}}"#,
+            r#"{"id":"b","ok":{}}"#,
+            r#"{"id":"a"}"#,
+            r#"{"id":"a","ok":{},"error":{"class":"x"}}"#,
+            r#"{"id":"a","ok":{},"extra":1}"#,
+            r#"{"id":"a","error":{"message":"no class"}}"#,
+        ] {
+            assert!(
+                matches!(parse_response("a", bad), Outcome::Protocol(_)),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! The embedded reference implementation, called in-process through the same dispatcher that
+//! `serve-testee` uses.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use m2m_reference::testee::{self, Reply};
+use serde_json::Value;
+
+use super::{request_line, Evidence, Outcome, SetupError, Target, TesteeInfo};
+
+/// The in-process reference target (`--target ref`).
+pub struct ReferenceTarget;
+
+impl Target for ReferenceTarget {
+    fn hello(&mut self) -> Result<TesteeInfo, SetupError> {
+        let h = testee::hello();
+        Ok(TesteeInfo {
+            target: "ref".into(),
+            name: h["name"].as_str().unwrap_or_default().to_owned(),
+            version: h["version"].as_str().unwrap_or_default().to_owned(),
+            protocol: h["protocol"].as_u64().unwrap_or_default(),
+            ops: testee::OPS.iter().map(|o| o.name.to_owned()).collect(),
+        })
+    }
+
+    fn run(&mut self, id: &str, op: &str, args: &Value) -> (Outcome, Evidence) {
+        let evidence = Evidence {
+            request: request_line(id, op, args),
+            ..Evidence::default()
+        };
+        // A panic in the reference is a bug; it must surface as a crash verdict, not abort the run.
+        let outcome = match catch_unwind(AssertUnwindSafe(|| testee::dispatch(op, args))) {
+            Ok(Reply::Ok(v)) => Outcome::Ok(v),
+            Ok(Reply::Error { class, message }) => Outcome::Error { class, message },
+            Ok(Reply::Unsupported(r)) => Outcome::Unsupported(r),
+            Err(panic) => Outcome::Crash(format!(
+                "reference panicked: {}",
+                panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("(no message)")
+            )),
+        };
+        (outcome, evidence)
+    }
+}

@@ -1,0 +1,327 @@
+//! A testee process speaking the testee protocol over stdin/stdout (`--target stdin:<command>`).
+//!
+//! The command runs under `sh -c` in its own process group. One reader thread turns stdout into
+//! lines on a channel, so every wait has a deadline; another keeps stderr as evidence. A testee
+//! that exits, hangs or answers garbage costs that one case a verdict and is restarted for the
+//! next case: the run always goes on. [TESTEE-RUN-001] [TESTEE-RUN-002] [TESTEE-RUN-003]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::{
+    parse_response, request_line, Evidence, Outcome, SetupError, Target, TargetOptions, TesteeInfo,
+};
+
+/// Most stderr bytes kept per case as evidence.
+const STDERR_KEEP: usize = 8 * 1024;
+
+struct Running {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+}
+
+/// See the module docs.
+pub struct StdinTarget {
+    command: String,
+    opts: TargetOptions,
+    running: Option<Running>,
+    info: Option<TesteeInfo>,
+    /// How many times the testee was (re)started.
+    pub starts: u32,
+}
+
+impl StdinTarget {
+    /// A target for `command` (not started until [`Target::hello`] or the first case).
+    pub fn new(command: &str, opts: TargetOptions) -> Self {
+        StdinTarget {
+            command: command.to_owned(),
+            opts,
+            running: None,
+            info: None,
+            starts: 0,
+        }
+    }
+
+    fn spawn(&mut self) -> Result<(), String> {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(&self.command)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start `{}`: {e}", self.command))?;
+        let stdin = child.stdin.take().ok_or("no stdin pipe")?;
+        let stdout = child.stdout.take().ok_or("no stdout pipe")?;
+        let mut stderr_pipe = child.stderr.take().ok_or("no stderr pipe")?;
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut buf = Vec::new();
+                match reader.read_until(b'\n', &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                            buf.pop();
+                        }
+                        if tx.send(String::from_utf8_lossy(&buf).into_owned()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&stderr);
+        thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = stderr_pipe.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                let mut s = sink.lock().unwrap_or_else(|p| p.into_inner());
+                s.push_str(&String::from_utf8_lossy(&chunk[..n]));
+                if s.len() > 4 * STDERR_KEEP {
+                    let cut = s.len() - STDERR_KEEP;
+                    let cut = (cut..s.len()).find(|i| s.is_char_boundary(*i)).unwrap_or(0);
+                    s.drain(..cut);
+                }
+            }
+        });
+        self.running = Some(Running {
+            child,
+            stdin,
+            lines: rx,
+            stderr,
+        });
+        self.starts += 1;
+        Ok(())
+    }
+
+    /// Kill the whole process group and reap the child.
+    fn kill(&mut self) {
+        if let Some(mut r) = self.running.take() {
+            kill_group(&mut r.child);
+        }
+    }
+
+    fn take_stderr(&self) -> Option<String> {
+        let r = self.running.as_ref()?;
+        let mut s = r.stderr.lock().unwrap_or_else(|p| p.into_inner());
+        if s.is_empty() {
+            return None;
+        }
+        let out = std::mem::take(&mut *s);
+        Some(if out.len() > STDERR_KEEP {
+            let start = out.len() - STDERR_KEEP;
+            let start = (start..out.len())
+                .find(|i| out.is_char_boundary(*i))
+                .unwrap_or(0);
+            format!("…{}", &out[start..])
+        } else {
+            out
+        })
+    }
+
+    /// Send one line and wait for one line back.
+    fn exchange(&mut self, line: &str) -> Result<String, Outcome> {
+        let timeout = self.opts.timeout;
+        let Some(r) = self.running.as_mut() else {
+            return Err(Outcome::HarnessError("testee not running".into()));
+        };
+        let write = r
+            .stdin
+            .write_all(line.as_bytes())
+            .and_then(|_| r.stdin.write_all(b"\n"))
+            .and_then(|_| r.stdin.flush());
+        let deadline = Instant::now() + timeout;
+        if let Err(e) = write {
+            // The testee may have died; collect its status for the evidence.
+            thread::sleep(Duration::from_millis(20));
+            return Err(Outcome::Crash(format!(
+                "writing the request failed ({e}); {}",
+                exit_status(&mut r.child)
+            )));
+        }
+        match r
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            Ok(resp) => Ok(resp),
+            Err(RecvTimeoutError::Timeout) => Err(Outcome::Timeout(timeout)),
+            Err(RecvTimeoutError::Disconnected) => {
+                // Give the process a moment to be reapable so the status is known.
+                let status = (0..50)
+                    .find_map(|_| match r.child.try_wait() {
+                        Ok(Some(s)) => Some(format!("exited with {s}")),
+                        _ => {
+                            thread::sleep(Duration::from_millis(10));
+                            None
+                        }
+                    })
+                    .unwrap_or_else(|| "closed its stdout".into());
+                Err(Outcome::Crash(format!("testee {status} before answering")))
+            }
+        }
+    }
+
+    fn start(&mut self) -> Result<TesteeInfo, String> {
+        self.kill();
+        self.spawn()?;
+        let hello = json!({
+            "id": "hello",
+            "op": "hello",
+            "args": {"protocol": 1, "suite": "m2m-conformance", "suite_version": crate::SUITE_VERSION},
+        })
+        .to_string();
+        let line = match self.exchange(&hello) {
+            Ok(l) => l,
+            Err(o) => {
+                let err = self.take_stderr().unwrap_or_default();
+                self.kill();
+                return Err(format!("hello failed: {o:?}; stderr: {err}"));
+            }
+        };
+        let info = match parse_response("hello", &line) {
+            Outcome::Ok(v) => parse_hello(&self.command, &v),
+            other => Err(format!("hello answered {other:?}")),
+        };
+        if info.is_err() {
+            self.kill();
+        }
+        info
+    }
+}
+
+/// Kill the testee's whole process group (its children too) and reap it.
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals the process group created with
+        // process_group(0); it has no memory-safety preconditions.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn exit_status(child: &mut Child) -> String {
+    match child.try_wait() {
+        Ok(Some(s)) => format!("testee exited with {s}"),
+        _ => "testee still running".into(),
+    }
+}
+
+fn parse_hello(command: &str, v: &Value) -> Result<TesteeInfo, String> {
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("hello result lacks string `{k}`"))
+    };
+    let protocol = v
+        .get("protocol")
+        .and_then(Value::as_u64)
+        .ok_or("hello result lacks integer `protocol`")?;
+    if protocol != 1 {
+        return Err(format!(
+            "testee speaks protocol {protocol}, harness speaks 1"
+        ));
+    }
+    let ops = v
+        .get("ops")
+        .and_then(Value::as_array)
+        .ok_or("hello result lacks list `ops`")?
+        .iter()
+        .map(|o| o.as_str().map(str::to_owned).ok_or("`ops` must be strings"))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(TesteeInfo {
+        target: format!("stdin:{command}"),
+        name: text("name")?,
+        version: text("version")?,
+        protocol,
+        ops,
+    })
+}
+
+impl Target for StdinTarget {
+    fn hello(&mut self) -> Result<TesteeInfo, SetupError> {
+        let info = self.start().map_err(SetupError::Start)?;
+        self.info = Some(info.clone());
+        Ok(info)
+    }
+
+    fn run(&mut self, id: &str, op: &str, args: &Value) -> (Outcome, Evidence) {
+        let mut evidence = Evidence {
+            request: request_line(id, op, args),
+            ..Evidence::default()
+        };
+        if self.running.is_none() {
+            // Restart after a crash, timeout or protocol violation.
+            if let Err(e) = self.start() {
+                evidence.stderr = self.take_stderr();
+                return (Outcome::Crash(format!("restart failed: {e}")), evidence);
+            }
+        }
+        let outcome = match self.exchange(&evidence.request.clone()) {
+            Ok(line) => {
+                let outcome = parse_response(id, &line);
+                evidence.response = Some(line);
+                outcome
+            }
+            Err(o) => o,
+        };
+        // Give stderr written just before the answer a moment to arrive.
+        evidence.stderr = self.take_stderr();
+        if matches!(
+            outcome,
+            Outcome::Timeout(_) | Outcome::Crash(_) | Outcome::Protocol(_)
+        ) {
+            // Resynchronise: the next case starts with a fresh process.
+            self.kill();
+        }
+        (outcome, evidence)
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(r) = self.running.take() {
+            let Running {
+                mut child, stdin, ..
+            } = r;
+            // Closing stdin asks the testee to exit [TESTEE-MSG-004]; kill it if it has not
+            // within a second.
+            drop(stdin);
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(10));
+            }
+            kill_group(&mut child);
+        }
+    }
+}
+
+impl Drop for StdinTarget {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
