@@ -380,11 +380,7 @@ fn print_summary(r: &Report, elapsed: Duration) {
     }
     println!(
         "{}: {} {} — {} cases in {:.1}s, {} failing",
-        if r.certified {
-            "CERTIFIED"
-        } else {
-            "NOT CERTIFIED"
-        },
+        m2m_conformance::report::markdown::verdict_line(r),
         r.target.name,
         r.target.version,
         r.summary.total,

@@ -23,6 +23,16 @@ fn header(first: &str) -> String {
     format!("{s}\n{sep}\n")
 }
 
+/// `CERTIFIED`, `CERTIFIED for the ops it supports (N cases unsupported)` or `NOT CERTIFIED`.
+pub fn verdict_line(r: &Report) -> String {
+    let unsupported = r.summary.get(Verdict::Unsupported);
+    match (r.certified, unsupported) {
+        (false, _) => "NOT CERTIFIED".to_owned(),
+        (true, 0) => "CERTIFIED".to_owned(),
+        (true, n) => format!("CERTIFIED for the ops it supports ({n} cases unsupported)"),
+    }
+}
+
 /// Render the report as Markdown: summary, per chapter, every non-pass case with its diff, and
 /// per requirement.
 pub fn render(r: &Report) -> String {
@@ -63,11 +73,7 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         out,
         "- **result: {}** ({} cases, {} failing)\n",
-        if r.certified {
-            "CERTIFIED"
-        } else {
-            "NOT CERTIFIED"
-        },
+        verdict_line(r),
         r.summary.total,
         r.summary.failures()
     );
