@@ -1,10 +1,24 @@
-//! Requirement coverage: which vectors cite each requirement, split into positive (`valid`)
-//! and negative (`invalid` / `acceptable`) cases.
+//! Requirement coverage: which vectors cite each requirement, split into positive and negative
+//! cases.
+//!
+//! A case is **negative** for the requirements it cites when its `result` is `invalid` or
+//! `acceptable`, or when it is a `valid` case flagged [`NEAR_MISS`]: an input just outside the
+//! condition of the rule, on which an implementation that applied the rule loosely answers
+//! differently (the only kind of negative a pure encoder rule such as "set the stream flag only
+//! for the literal `true`" can have). Reports keep the two kinds apart.
 
 use serde::Serialize;
 
 use crate::spec::{Level, Spec};
-use crate::vectors::{Result_, Suite};
+use crate::vectors::{Case, Result_, Suite};
+
+/// The case flag that makes a `valid` case a negative (boundary) check of its requirements.
+pub const NEAR_MISS: &str = "NEAR_MISS";
+
+/// Whether a `valid` case is a near-miss boundary check.
+pub fn is_near_miss(case: &Case) -> bool {
+    case.result == Result_::Valid && case.flags.iter().any(|f| f == NEAR_MISS)
+}
 
 /// Coverage of one requirement.
 #[derive(Debug, Clone, Serialize)]
@@ -17,8 +31,10 @@ pub struct Row {
     pub level: Level,
     /// Enforced by the harness on every exchange.
     pub harness: bool,
-    /// Ids of `valid` cases citing it.
+    /// Ids of `valid` cases citing it (near misses excluded).
     pub positive: Vec<String>,
+    /// Ids of `valid` cases flagged [`NEAR_MISS`] citing it.
+    pub near_miss: Vec<String>,
     /// Ids of `invalid` or `acceptable` cases citing it.
     pub negative: Vec<String>,
     /// One line.
@@ -28,12 +44,17 @@ pub struct Row {
 impl Row {
     /// No vector and not harness-enforced.
     pub fn uncovered(&self) -> bool {
-        !self.harness && self.positive.is_empty() && self.negative.is_empty()
+        !self.harness && self.positive.is_empty() && !self.has_negative()
     }
 
-    /// Has vectors, but only of one polarity.
+    /// Has an invalid, acceptable or near-miss case.
+    pub fn has_negative(&self) -> bool {
+        !self.negative.is_empty() || !self.near_miss.is_empty()
+    }
+
+    /// Has vectors, but only positive or only negative ones.
     pub fn one_sided(&self) -> bool {
-        !self.harness && (self.positive.is_empty() != self.negative.is_empty())
+        !self.harness && (self.positive.is_empty() == self.has_negative())
     }
 }
 
@@ -44,15 +65,26 @@ pub fn rows(spec: &Spec, suite: &Suite) -> Vec<Row> {
         .requirements
         .iter()
         .map(|r| {
-            let citing = suite.cases.iter().filter(|c| c.reqs.contains(&r.id));
-            let (pos, neg): (Vec<_>, Vec<_>) = citing.partition(|c| c.result == Result_::Valid);
+            let citing: Vec<&Case> = suite
+                .cases
+                .iter()
+                .filter(|c| c.reqs.contains(&r.id))
+                .collect();
+            let ids = |keep: &dyn Fn(&Case) -> bool| -> Vec<String> {
+                citing
+                    .iter()
+                    .filter(|c| keep(c))
+                    .map(|c| c.id.clone())
+                    .collect()
+            };
             Row {
                 id: r.id.clone(),
                 chapter: r.chapter.clone(),
                 level: r.level,
                 harness: r.harness,
-                positive: pos.into_iter().map(|c| c.id.clone()).collect(),
-                negative: neg.into_iter().map(|c| c.id.clone()).collect(),
+                positive: ids(&|c| c.result == Result_::Valid && !is_near_miss(c)),
+                near_miss: ids(&is_near_miss),
+                negative: ids(&|c| c.result != Result_::Valid),
                 summary: r.summary.clone(),
             }
         })
@@ -70,10 +102,12 @@ pub fn rows(spec: &Spec, suite: &Suite) -> Vec<Row> {
 pub fn render(rows: &[Row]) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let uncovered: Vec<_> = rows
-        .iter()
-        .filter(|r| r.level == Level::Must && r.uncovered())
-        .collect();
+    let must = |keep: fn(&Row) -> bool| -> Vec<&Row> {
+        rows.iter()
+            .filter(|r| r.level == Level::Must && keep(r))
+            .collect()
+    };
+    let uncovered = must(Row::uncovered);
     let _ = writeln!(
         out,
         "MUST requirements without any vector: {}",
@@ -82,10 +116,7 @@ pub fn render(rows: &[Row]) -> String {
     for r in &uncovered {
         let _ = writeln!(out, "  {} [{}] {}", r.id, r.chapter, r.summary);
     }
-    let one: Vec<_> = rows
-        .iter()
-        .filter(|r| r.level == Level::Must && r.one_sided())
-        .collect();
+    let one = must(Row::one_sided);
     let _ = writeln!(
         out,
         "MUST requirements with only positive or only negative vectors: {}",
@@ -94,22 +125,28 @@ pub fn render(rows: &[Row]) -> String {
     for r in &one {
         let _ = writeln!(
             out,
-            "  {} [{}] +{} -{}",
+            "  {} [{}] +{} ~{} -{}",
             r.id,
             r.chapter,
             r.positive.len(),
+            r.near_miss.len(),
             r.negative.len()
         );
     }
     let _ = writeln!(
         out,
-        "\n{:<22} {:<10} {:<7} {:>4} {:>4}  vectors",
-        "requirement", "chapter", "level", "+", "-"
+        "\n+ valid, ~ valid near miss (flag {NEAR_MISS}), - invalid or acceptable\n"
+    );
+    let _ = writeln!(
+        out,
+        "{:<22} {:<10} {:<7} {:>4} {:>4} {:>4}  vectors",
+        "requirement", "chapter", "level", "+", "~", "-"
     );
     for r in rows {
         let mut ids: Vec<&str> = r
             .positive
             .iter()
+            .chain(&r.near_miss)
             .chain(&r.negative)
             .map(String::as_str)
             .collect();
@@ -124,11 +161,12 @@ pub fn render(rows: &[Row]) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<22} {:<10} {:<7} {:>4} {:>4}  {}",
+            "{:<22} {:<10} {:<7} {:>4} {:>4} {:>4}  {}",
             r.id,
             r.chapter,
             r.level.to_string(),
             r.positive.len(),
+            r.near_miss.len(),
             r.negative.len(),
             list
         );

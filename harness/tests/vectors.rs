@@ -86,7 +86,15 @@ fn main() {
         .filter(|r| {
             r.chapter == "frame" && r.level == Level::Must && (r.uncovered() || r.one_sided())
         })
-        .map(|r| format!("{} (+{} -{})", r.id, r.positive.len(), r.negative.len()))
+        .map(|r| {
+            format!(
+                "{} (+{} ~{} -{})",
+                r.id,
+                r.positive.len(),
+                r.near_miss.len(),
+                r.negative.len()
+            )
+        })
         .collect();
     trials.push(Trial::test(
         "suite::coverage_frame_both_polarities",
