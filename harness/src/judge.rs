@@ -20,6 +20,8 @@ pub enum Verdict {
     NonStrict,
     /// The testee does not support the op.
     Unsupported,
+    /// A failure the run's known-failures list expects (with its reason).
+    KnownFailure,
     /// Anything else that is wrong.
     Fail,
     /// No answer in time.
@@ -32,11 +34,12 @@ pub enum Verdict {
 
 impl Verdict {
     /// Every verdict, in report column order.
-    pub const ALL: [Verdict; 8] = [
+    pub const ALL: [Verdict; 9] = [
         Verdict::Pass,
         Verdict::Acceptable,
         Verdict::NonStrict,
         Verdict::Unsupported,
+        Verdict::KnownFailure,
         Verdict::Fail,
         Verdict::Timeout,
         Verdict::Crash,
@@ -50,11 +53,17 @@ impl Verdict {
             Verdict::Acceptable => "acceptable",
             Verdict::NonStrict => "non-strict",
             Verdict::Unsupported => "unsupported",
+            Verdict::KnownFailure => "known-failure",
             Verdict::Fail => "fail",
             Verdict::Timeout => "timeout",
             Verdict::Crash => "crash",
             Verdict::HarnessError => "harness-error",
         }
+    }
+
+    /// The verdict with this name.
+    pub fn from_name(name: &str) -> Option<Verdict> {
+        Verdict::ALL.into_iter().find(|v| v.name() == name)
     }
 
     /// Whether this verdict makes certification fail (exit code 1).

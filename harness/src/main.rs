@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use m2m_conformance::judge::{Policy, Verdict};
+use m2m_conformance::known_failures::KnownFailures;
 use m2m_conformance::report::{Report, ReportOptions};
 use m2m_conformance::run::{self, RunOptions};
 use m2m_conformance::spec::Spec;
@@ -56,6 +57,10 @@ enum Command {
         /// Do not write report files.
         #[arg(long)]
         no_report: bool,
+        /// YAML list of expected failures (see `harness/src/known_failures.rs`): listed cases
+        /// that fail get `known-failure`; listed cases that pass fail the run.
+        #[arg(long)]
+        known_failures: Option<PathBuf>,
     },
     /// List chapters, ops or vectors.
     List {
@@ -239,8 +244,18 @@ fn main() -> ExitCode {
                     timeout,
                     strict,
                     no_report,
+                    known_failures,
                 } => certify(
-                    &root, &spec, &suite, &target, report_dir, filter, timeout, strict, no_report,
+                    &root,
+                    &spec,
+                    &suite,
+                    &target,
+                    report_dir,
+                    filter,
+                    timeout,
+                    strict,
+                    no_report,
+                    known_failures,
                 ),
                 Command::ServeTestee | Command::SpecIndex { .. } => unreachable!("handled above"),
             }
@@ -259,6 +274,7 @@ fn certify(
     timeout: f64,
     strict: bool,
     no_report: bool,
+    known_failures: Option<PathBuf>,
 ) -> ExitCode {
     if !(timeout > 0.0 && timeout.is_finite()) {
         return setup_error("--timeout must be a positive number of seconds");
@@ -274,9 +290,20 @@ fn certify(
         Ok(i) => i,
         Err(e) => return setup_error(e),
     };
+    let known = match &known_failures {
+        None => None,
+        Some(path) => match KnownFailures::load(path, suite) {
+            Ok(k) => Some(k),
+            Err(errs) => {
+                errs.iter().for_each(|e| eprintln!("error: {e}"));
+                return ExitCode::from(2);
+            }
+        },
+    };
     let run_opts = RunOptions {
         filters: filters.clone(),
         policy: Policy { strict },
+        known_failures: known,
     };
     let selected = suite
         .cases
@@ -311,6 +338,7 @@ fn certify(
             filters,
             strict,
             timeout_ms: opts.timeout.as_millis() as u64,
+            known_failures: known_failures.map(|p| p.display().to_string()),
         },
         results,
     );
@@ -395,6 +423,7 @@ fn short(v: Verdict) -> &'static str {
         Verdict::Acceptable => "accept",
         Verdict::NonStrict => "nonstrct",
         Verdict::Unsupported => "unsupp",
+        Verdict::KnownFailure => "known",
         Verdict::Fail => "fail",
         Verdict::Timeout => "timeout",
         Verdict::Crash => "crash",

@@ -55,6 +55,8 @@ pub struct RunOptions {
     pub filters: Vec<String>,
     /// Judging policy.
     pub policy: Policy,
+    /// Expected failures, if any.
+    pub known_failures: Option<crate::known_failures::KnownFailures>,
 }
 
 /// Whether `case` is selected by the filters.
@@ -147,7 +149,10 @@ pub fn run_all(
 ) -> Vec<CaseResult> {
     let mut results = Vec::new();
     for case in cases.iter().filter(|c| selected(c, &opts.filters)) {
-        let r = run_case(case, target, info, opts.policy);
+        let mut r = run_case(case, target, info, opts.policy);
+        if let Some(kf) = &opts.known_failures {
+            kf.apply(&mut r);
+        }
         progress(&r);
         results.push(r);
     }

@@ -33,6 +33,7 @@ fn python_example_testee_passes_what_it_implements() {
     let opts = RunOptions {
         filters: vec![],
         policy: Policy { strict: true },
+        known_failures: None,
     };
     let results = run_all(&suite.cases, &mut target, &info, &opts, |_| {});
     let mut counts: BTreeMap<Verdict, usize> = BTreeMap::new();

@@ -90,6 +90,9 @@ pub struct ReportOptions {
     pub strict: bool,
     /// Per-case timeout for process targets.
     pub timeout_ms: u64,
+    /// The known-failures list used, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_failures: Option<String>,
 }
 
 /// The canonical report.
@@ -142,10 +145,7 @@ impl Report {
                 .or_default()
                 .add(c.verdict);
             for r in &c.reqs {
-                by_req
-                    .entry(r.clone())
-                    .or_default()
-                    .add(c.verdict);
+                by_req.entry(r.clone()).or_default().add(c.verdict);
             }
         }
         let chapters = spec
