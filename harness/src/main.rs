@@ -90,6 +90,18 @@ enum Command {
     },
     /// Validate the spec and every vector file.
     Lint,
+    /// Show one case (its requirements, the exact request line and the expectation) and, with
+    /// --target, run it and show the outcome, verdict and diff.
+    Show {
+        /// Case id (or `chapter::id`).
+        id: String,
+        /// Also run the case against this target (`ref` or `stdin:<command>`).
+        #[arg(long, short)]
+        target: Option<String>,
+        /// Per-case timeout in seconds for process targets.
+        #[arg(long, default_value_t = 10.0)]
+        timeout: f64,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -257,6 +269,11 @@ fn main() -> ExitCode {
                     no_report,
                     known_failures,
                 ),
+                Command::Show {
+                    id,
+                    target,
+                    timeout,
+                } => show(&spec, &suite, &id, target.as_deref(), timeout),
                 Command::ServeTestee | Command::SpecIndex { .. } => unreachable!("handled above"),
             }
         }
@@ -364,6 +381,93 @@ fn certify(
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+fn show(
+    spec: &Spec,
+    suite: &m2m_conformance::vectors::Suite,
+    id: &str,
+    target_spec: Option<&str>,
+    timeout: f64,
+) -> ExitCode {
+    let bare = id.rsplit_once("::").map_or(id, |(_, i)| i);
+    let Some(case) = suite.cases.iter().find(|c| c.id == bare) else {
+        return setup_error(format!("no case `{id}`"));
+    };
+    println!("case:        {}", case.name());
+    println!("file:        vectors/{}", case.file);
+    println!("description: {}", case.description);
+    for r in &case.reqs {
+        let summary = spec.requirement(r).map_or("", |q| q.summary.as_str());
+        println!("requirement: {r} {summary}");
+    }
+    println!(
+        "result:      {}{}",
+        case.result.name(),
+        if case.flags.is_empty() {
+            String::new()
+        } else {
+            format!(" (flags: {})", case.flags.join(", "))
+        }
+    );
+    if let Some(c) = &case.confirmed_by {
+        println!("confirmed:   {c}");
+    }
+    println!(
+        "request:     {}",
+        target::request_line(&case.id, &case.op, &case.input)
+    );
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    println!(
+        "expect:      {}",
+        pretty(&m2m_conformance::judge::expect_json(&case.expect))
+    );
+    if let Some(l) = &case.lenient {
+        println!(
+            "lenient:     {}",
+            pretty(&m2m_conformance::judge::expect_json(l))
+        );
+    }
+    let Some(target_spec) = target_spec else {
+        return ExitCode::SUCCESS;
+    };
+    if !(timeout > 0.0 && timeout.is_finite()) {
+        return setup_error("--timeout must be a positive number of seconds");
+    }
+    let opts = TargetOptions {
+        timeout: Duration::from_secs_f64(timeout),
+    };
+    let mut target = match target::from_spec(target_spec, opts) {
+        Ok(t) => t,
+        Err(e) => return setup_error(e),
+    };
+    let info = match target.hello() {
+        Ok(i) => i,
+        Err(e) => return setup_error(e),
+    };
+    let r = run::run_case(case, target.as_mut(), &info, Policy::default());
+    target.shutdown();
+    println!(
+        "verdict:     {} {}",
+        r.verdict.name(),
+        r.reason.as_deref().unwrap_or("")
+    );
+    if let Some(e) = &r.evidence {
+        if let Some(resp) = &e.response {
+            println!("response:    {resp}");
+        }
+        if let Some(err) = &e.stderr {
+            println!("stderr:      {}", err.trim_end());
+        }
+    }
+    if let Some(d) = &r.diff {
+        print!("{d}");
+    }
+    if r.verdict.is_failure() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
