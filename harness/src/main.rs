@@ -293,19 +293,9 @@ fn certify(
     no_report: bool,
     known_failures: Option<PathBuf>,
 ) -> ExitCode {
-    if !(timeout > 0.0 && timeout.is_finite()) {
-        return setup_error("--timeout must be a positive number of seconds");
-    }
-    let opts = TargetOptions {
-        timeout: Duration::from_secs_f64(timeout),
-    };
-    let mut target = match target::from_spec(target_spec, opts) {
+    let (mut target, info, opts) = match start_target(target_spec, timeout) {
         Ok(t) => t,
-        Err(e) => return setup_error(e),
-    };
-    let info = match target.hello() {
-        Ok(i) => i,
-        Err(e) => return setup_error(e),
+        Err(code) => return code,
     };
     let known = match &known_failures {
         None => None,
@@ -432,19 +422,9 @@ fn show(
     let Some(target_spec) = target_spec else {
         return ExitCode::SUCCESS;
     };
-    if !(timeout > 0.0 && timeout.is_finite()) {
-        return setup_error("--timeout must be a positive number of seconds");
-    }
-    let opts = TargetOptions {
-        timeout: Duration::from_secs_f64(timeout),
-    };
-    let mut target = match target::from_spec(target_spec, opts) {
+    let (mut target, info, _) = match start_target(target_spec, timeout) {
         Ok(t) => t,
-        Err(e) => return setup_error(e),
-    };
-    let info = match target.hello() {
-        Ok(i) => i,
-        Err(e) => return setup_error(e),
+        Err(code) => return code,
     };
     let r = run::run_case(case, target.as_mut(), &info, Policy::default());
     target.shutdown();
@@ -469,6 +449,24 @@ fn show(
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Build a target from its spec string and exchange `hello`; setup errors exit with 2.
+fn start_target(
+    target_spec: &str,
+    timeout: f64,
+) -> Result<(Box<dyn target::Target>, target::TesteeInfo, TargetOptions), ExitCode> {
+    if !(timeout > 0.0 && timeout.is_finite()) {
+        return Err(setup_error(
+            "--timeout must be a positive number of seconds",
+        ));
+    }
+    let opts = TargetOptions {
+        timeout: Duration::from_secs_f64(timeout),
+    };
+    let mut target = target::from_spec(target_spec, opts).map_err(setup_error)?;
+    let info = target.hello().map_err(setup_error)?;
+    Ok((target, info, opts))
 }
 
 fn slug(s: &str) -> String {
