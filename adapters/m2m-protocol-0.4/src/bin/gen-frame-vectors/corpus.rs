@@ -38,6 +38,7 @@ fn spec(
         op,
         input,
         want,
+        near_miss: false,
     }
 }
 
@@ -73,6 +74,8 @@ struct Enc {
     peek: bool,
     /// Also emit a text-form decode golden.
     text: bool,
+    /// A near miss (flag `NEAR_MISS`) of every requirement it cites.
+    near_miss: bool,
 }
 
 fn e(id: &str, reqs: &[&'static str], desc: &str, json_text: &str) -> Enc {
@@ -85,6 +88,7 @@ fn e(id: &str, reqs: &[&'static str], desc: &str, json_text: &str) -> Enc {
         decode: true,
         peek: false,
         text: false,
+        near_miss: false,
     }
 }
 
@@ -107,6 +111,12 @@ impl Enc {
         self
     }
     fn no_decode(mut self) -> Enc {
+        self.decode = false;
+        self
+    }
+    /// A near miss; no derived decode golden (those would be plain positives).
+    fn near_miss(mut self) -> Enc {
+        self.near_miss = true;
         self.decode = false;
         self
     }
@@ -1111,6 +1121,31 @@ fn responses() -> Vec<Enc> {
             .peek(),
         );
     }
+    // Short enough to stay raw, so the encode golden itself cites the detection rule.
+    for (name, usage, desc) in [
+        (
+            "cached-short",
+            r#"{"prompt_tokens_details":{"cached_tokens":5}}"#,
+            "cached_tokens 5 alone sets has_cached_tokens (raw payload)",
+        ),
+        (
+            "reasoning-short",
+            r#"{"completion_tokens_details":{"reasoning_tokens":7}}"#,
+            "reasoning_tokens 7 alone sets has_reasoning_tokens (raw payload)",
+        ),
+    ] {
+        let doc = format!(r#"{{"choices":[],"usage":{usage}}}"#);
+        assert!(doc.len() < 100, "{name} must stay raw");
+        v.push(
+            e(
+                &format!("frame-enc-resp-usage-{name}"),
+                &["FRAME-DETECT-008", "FRAME-RESP-005", "FRAME-FLAGS-003"],
+                desc,
+                &doc,
+            )
+            .peek(),
+        );
+    }
     for model in [
         "gpt-4o-mini",
         "claude-3-opus",
@@ -1221,7 +1256,12 @@ fn encode_specs(file: &'static str, list: Vec<Enc>, out: &mut Vec<Spec>, derived
         } else {
             (enc.reqs.clone(), enc.desc.clone())
         };
-        out.push(spec(
+        assert!(
+            !(enc.near_miss && compressed),
+            "{}: a near miss must stay below 100 bytes so its encode golden cites its MUSTs",
+            enc.id
+        );
+        let mut encode = spec(
             file,
             &enc.id,
             &enc_reqs,
@@ -1229,7 +1269,9 @@ fn encode_specs(file: &'static str, list: Vec<Enc>, out: &mut Vec<Spec>, derived
             "frame.encode",
             json!({ "json": enc.json }),
             enc.want.clone(),
-        ));
+        );
+        encode.near_miss = enc.near_miss;
+        out.push(encode);
         if !(enc.decode || enc.peek || enc.text) {
             continue;
         }
@@ -2870,6 +2912,420 @@ fn text_form_cases(enc_req: &[Enc]) -> Vec<Spec> {
     v
 }
 
+// ------------------------------------------------------------------------------------------
+// negative cases for rules whose other vectors are all valid (file `negative`)
+
+/// Encoder documents for `negative.yaml`: documents the spec rejects (where upstream is
+/// lenient they are `acceptable`), and near misses whose exact bytes come from upstream.
+fn negative_encodes() -> Vec<Enc> {
+    let mut v = Vec::new();
+    let unencodable = || Want::Error("unencodable_input", Some("UPSTREAM_SKIPS_UNKNOWN_ROLES"));
+    // ---- roles: a case variant or a padded spelling is not a role (DETECT-001, DIV-002)
+    for (id, reqs, desc, doc) in [
+        (
+            "frame-neg-role-developer-capitalised",
+            &["FRAME-DETECT-001", "FRAME-ROLES-001", "FRAME-ROLES-003"][..],
+            "`Developer` is not the role `developer`: no role code, no has_system_prompt",
+            r#"{"model":"m","messages":[{"role":"Developer","content":"d"}]}"#,
+        ),
+        (
+            "frame-neg-role-system-trailing-space",
+            &["FRAME-DETECT-001", "FRAME-ROLES-003"],
+            "`system ` (trailing space) is not the role `system`",
+            r#"{"model":"m","messages":[{"role":"system ","content":"s"}]}"#,
+        ),
+        (
+            "frame-neg-role-tool-capitalised",
+            &["FRAME-DIV-002", "FRAME-ROLES-001", "FRAME-ROLES-003"],
+            "`Tool` is not the role `tool` (code 3)",
+            r#"{"model":"m","messages":[{"role":"user","content":"u"},{"role":"Tool","content":"t"}]}"#,
+        ),
+        (
+            "frame-neg-role-developer-upper",
+            &["FRAME-DIV-002", "FRAME-ROLES-003"],
+            "`DEVELOPER` is not the role `developer` (code 0)",
+            r#"{"model":"m","messages":[{"role":"DEVELOPER"}]}"#,
+        ),
+    ] {
+        v.push(e(id, reqs, desc, doc).want(unencodable()));
+    }
+    // ---- near misses: (id, reqs, description, document)
+    let near: &[(&str, &[&'static str], &str, &str)] = &[
+        // DETECT-001
+        ("frame-neg-system-top-level", &["FRAME-DETECT-001"],
+         "a top-level `system` member (no system message) leaves has_system_prompt clear",
+         r#"{"model":"m","system":"be brief","messages":[{"role":"user","content":"x"}]}"#),
+        ("frame-neg-system-name", &["FRAME-DETECT-001"],
+         "a user message named and saying `system` leaves has_system_prompt clear",
+         r#"{"model":"m","messages":[{"role":"user","name":"system","content":"system"}]}"#),
+        // DETECT-002
+        ("frame-neg-image-type-upper", &["FRAME-DETECT-002"],
+         "a part of type `IMAGE_URL` leaves has_images clear (exact match)",
+         r#"{"model":"m","messages":[{"role":"user","content":[{"type":"IMAGE_URL"}]}]}"#),
+        ("frame-neg-image-content-object", &["FRAME-DETECT-002"],
+         "an image_url part as the content object itself (not in an array) leaves has_images clear",
+         r#"{"model":"m","messages":[{"role":"user","content":{"type":"image_url"}}]}"#),
+        ("frame-neg-image-input-image", &["FRAME-DETECT-002"],
+         "a part of type `input_image` leaves has_images clear",
+         r#"{"model":"m","messages":[{"role":"user","content":[{"type":"input_image"}]}]}"#),
+        // DETECT-003
+        ("frame-neg-presence-key-case", &["FRAME-DETECT-003"],
+         "a `Tools` member (capital T) leaves has_tools clear: keys match exactly",
+         r#"{"model":"m","messages":[],"Tools":[]}"#),
+        ("frame-neg-presence-nested", &["FRAME-DETECT-003"],
+         "`temperature` inside a message is not a top-level member: has_temperature clear",
+         r#"{"model":"m","messages":[{"role":"user","temperature":1}]}"#),
+        ("frame-neg-presence-stop-sequences", &["FRAME-DETECT-003"],
+         "`stop_sequences` is not `stop`: has_stop clear",
+         r#"{"model":"m","messages":[],"stop_sequences":["x"]}"#),
+        // DETECT-004
+        ("frame-neg-stream-key-case", &["FRAME-DETECT-004"],
+         "`Stream: true` (capital S) leaves stream_requested clear",
+         r#"{"model":"m","messages":[],"Stream":true}"#),
+        ("frame-neg-stream-array", &["FRAME-DETECT-004"],
+         "`stream: [true]` leaves stream_requested clear",
+         r#"{"model":"m","messages":[],"stream":[true]}"#),
+        ("frame-neg-stream-options-only", &["FRAME-DETECT-004"],
+         "`stream_options` without `stream` leaves stream_requested clear",
+         r#"{"model":"m","messages":[],"stream_options":{"include_usage":true}}"#),
+        // DETECT-006 / RESP-003
+        ("frame-neg-choice-tool-calls-outside-message", &["FRAME-DETECT-006"],
+         "tool_calls on the choice instead of its message leaves has_tool_calls clear",
+         r#"{"id":"chatcmpl-r","choices":[{"tool_calls":[]}]}"#),
+        ("frame-neg-choice-refusal-number", &["FRAME-DETECT-006"],
+         "a numeric refusal leaves has_refusal clear",
+         r#"{"id":"chatcmpl-r","choices":[{"message":{"refusal":1}}]}"#),
+        ("frame-neg-finish-top-level", &["FRAME-DETECT-006", "FRAME-RESP-003"],
+         "a top-level finish_reason `length` is not choices[0]'s: code ff, truncated clear",
+         r#"{"id":"chatcmpl-r","choices":[{}],"finish_reason":"length"}"#),
+        ("frame-neg-finish-in-message", &["FRAME-DETECT-006", "FRAME-RESP-003"],
+         "finish_reason `content_filter` inside message: code ff, content_filtered clear",
+         r#"{"id":"chatcmpl-r","choices":[{"message":{"finish_reason":"content_filter"}}]}"#),
+        ("frame-neg-finish-padded", &["FRAME-RESP-003"],
+         "finish_reason ` stop` (leading space) → ff",
+         r#"{"id":"chatcmpl-r","choices":[{"finish_reason":" stop"}]}"#),
+        ("frame-neg-choices-object", &["FRAME-RESP-003", "FRAME-DETECT-006"],
+         "choices as an object keyed \"0\" has no choices[0]: code ff, truncated clear",
+         r#"{"id":"chatcmpl-r","choices":{"0":{"finish_reason":"length"}}}"#),
+        // DETECT-007
+        ("frame-neg-usage-key-case", &["FRAME-DETECT-007"],
+         "a `Usage` member (capital U) leaves has_usage and has_cost_estimate clear",
+         r#"{"id":"chatcmpl-u","choices":[],"Usage":{"prompt_tokens":1}}"#),
+        ("frame-neg-usage-in-choice", &["FRAME-DETECT-007"],
+         "usage inside choices[0] is not top-level: has_usage clear, no cost",
+         r#"{"id":"chatcmpl-u","choices":[{"usage":{"prompt_tokens":1}}]}"#),
+        ("frame-neg-usage-on-request", &["FRAME-DETECT-007"],
+         "`usage` on a request document sets nothing (bit 3 of a request is has_images)",
+         r#"{"model":"m","messages":[],"usage":{"prompt_tokens":1}}"#),
+        // DETECT-008
+        ("frame-neg-cached-negative", &["FRAME-DETECT-008"],
+         "cached_tokens -1 leaves has_cached_tokens clear",
+         r#"{"id":"chatcmpl-u","choices":[],"usage":{"prompt_tokens_details":{"cached_tokens":-1}}}"#),
+        ("frame-neg-cached-float-integral", &["FRAME-DETECT-008"],
+         "cached_tokens 1.0 is a float, not an unsigned integer: flag clear",
+         r#"{"id":"chatcmpl-u","choices":[],"usage":{"prompt_tokens_details":{"cached_tokens":1.0}}}"#),
+        ("frame-neg-cached-string", &["FRAME-DETECT-008"],
+         "cached_tokens \"5\" (a string) leaves has_cached_tokens clear",
+         r#"{"id":"chatcmpl-u","choices":[],"usage":{"prompt_tokens_details":{"cached_tokens":"5"}}}"#),
+        ("frame-neg-cached-wrong-nesting", &["FRAME-DETECT-008"],
+         "cached_tokens directly under usage (not in prompt_tokens_details): flag clear",
+         r#"{"id":"chatcmpl-u","choices":[],"usage":{"cached_tokens":5}}"#),
+        ("frame-neg-reasoning-wrong-details", &["FRAME-DETECT-008"],
+         "reasoning_tokens under prompt_tokens_details: has_reasoning_tokens clear",
+         r#"{"id":"chatcmpl-u","choices":[],"usage":{"prompt_tokens_details":{"reasoning_tokens":3}}}"#),
+        // ENC-002
+        ("frame-neg-schema-model-and-chatcmpl-id", &["FRAME-ENC-002"],
+         "`model` without `messages` but with a chatcmpl- id is a response",
+         r#"{"model":"m","id":"chatcmpl-1"}"#),
+        ("frame-neg-schema-messages-and-choices", &["FRAME-ENC-002"],
+         "`messages` without `model` but with `choices` is a response",
+         r#"{"messages":[],"choices":[]}"#),
+        ("frame-neg-schema-id-upper", &["FRAME-ENC-002"],
+         "id `CHATCMPL-1` does not start with `chatcmpl-`: a request",
+         r#"{"id":"CHATCMPL-1"}"#),
+        ("frame-neg-schema-id-infix", &["FRAME-ENC-002"],
+         "id `xchatcmpl-1` contains but does not start with `chatcmpl-`: a request",
+         r#"{"id":"xchatcmpl-1"}"#),
+        // ROUTE-003
+        ("frame-neg-messages-object-members", &["FRAME-ROUTE-003"],
+         "messages as an object with two members counts 0 messages (no roles)",
+         r#"{"model":"m","messages":{"a":{"role":"user"},"b":{"role":"user"}}}"#),
+        ("frame-neg-messages-key-case", &["FRAME-ROUTE-003"],
+         "a `Messages` member (capital M) is not `messages`: msg_count 0",
+         r#"{"model":"m","Messages":[{"role":"user"}]}"#),
+        // ROUTE-004
+        ("frame-neg-hint-e-acute", &["FRAME-ROUTE-004"],
+         "content `é` adds 2 (UTF-8 bytes), not 1 (characters)",
+         r#"{"model":"m","messages":[{"role":"user","content":"é"}]}"#),
+        ("frame-neg-hint-content-object", &["FRAME-ROUTE-004"],
+         "a content object with a text member adds 0 (only strings and arrays count)",
+         r#"{"model":"m","messages":[{"role":"user","content":{"text":"abc"}}]}"#),
+        ("frame-neg-hint-bare-strings", &["FRAME-ROUTE-004"],
+         "a content array of bare strings adds 0 (only `text` members count)",
+         r#"{"model":"m","messages":[{"role":"user","content":["abc","de"]}]}"#),
+        ("frame-neg-hint-text-number", &["FRAME-ROUTE-004"],
+         "a part whose `text` is a number adds 0",
+         r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":123}]}]}"#),
+        ("frame-neg-hint-message-text", &["FRAME-ROUTE-004"],
+         "a `text` member on the message itself (content null) adds 0",
+         r#"{"model":"m","messages":[{"role":"user","text":"abc","content":null}]}"#),
+        // COST-001: names just outside a pricing prefix fall to the default row
+        ("frame-neg-cost-provider-prefix", &["FRAME-COST-001"],
+         "`azure/gpt-4o` does not start with a table prefix: default pricing",
+         r#"{"model":"azure/gpt-4o","messages":[{"role":"user","content":"abcdefgh"}]}"#),
+        ("frame-neg-cost-prefix-too-short", &["FRAME-COST-001"],
+         "`gpt-3.5` is shorter than the prefix `gpt-3.5-turbo`: default pricing",
+         r#"{"model":"gpt-3.5","messages":[{"role":"user","content":"abcdefgh"}]}"#),
+        ("frame-neg-cost-o1-pro", &["FRAME-COST-001"],
+         "`o1-pro` matches neither `o1-preview` nor `o1-mini`: default pricing",
+         r#"{"model":"o1-pro","messages":[{"role":"user","content":"abcdefgh"}]}"#),
+        ("frame-neg-cost-leading-space", &["FRAME-COST-001"],
+         "` gpt-4o` (leading space) is not trimmed: default pricing",
+         r#"{"model":" gpt-4o","messages":[{"role":"user","content":"abcdefgh"}]}"#),
+        ("frame-neg-cost-no-dash", &["FRAME-COST-001"],
+         "`gpt4o` (no dash) matches no prefix: default pricing",
+         r#"{"model":"gpt4o","messages":[{"role":"user","content":"abcdefgh"}]}"#),
+        // COST-002: inputs where binary64 or fused arithmetic gives other binary32 bits
+        ("frame-neg-cost-f32-vs-f64-response", &["FRAME-COST-002"],
+         "gpt-4o, 0 + 1 tokens: binary32 steps give 3727c5ad, binary64 rounded once gives 3727c5ac",
+         r#"{"id":"chatcmpl-c","model":"gpt-4o","usage":{"prompt_tokens":0,"completion_tokens":1}}"#),
+        ("frame-neg-cost-f32-vs-f64-request", &["FRAME-COST-002"],
+         "gpt-4o request with max_tokens 1 and no content: binary32 gives 3727c5ad, binary64 3727c5ac",
+         r#"{"model":"gpt-4o","messages":[],"max_tokens":1}"#),
+        ("frame-neg-cost-no-fma", &["FRAME-COST-002"],
+         "default pricing, 1 + 9 tokens: separate rounding gives 37eae18c, a fused multiply-add 37eae18a",
+         r#"{"id":"chatcmpl-c","model":"m","usage":{"prompt_tokens":1,"completion_tokens":9}}"#),
+        // COST-003: the header's numbers, not the document's
+        ("frame-neg-cost-hint-rounded-down", &["FRAME-COST-003"],
+         "content_hint 7 prices 1 prompt token (7/4 rounded down), not 1.75",
+         r#"{"model":"gpt-4","messages":[{"role":"user","content":"abcdefg"}]}"#),
+        ("frame-neg-cost-max-tokens-wrapped", &["FRAME-COST-003"],
+         "max_tokens 2^32+5 is written as 5, and 5 completion tokens are priced",
+         r#"{"model":"gpt-4","messages":[],"max_tokens":4294967301}"#),
+        ("frame-neg-cost-prompt-wrapped", &["FRAME-COST-003"],
+         "prompt_tokens 2^32+1 is written as 1, and 1 prompt token is priced",
+         r#"{"id":"chatcmpl-c","model":"gpt-4","usage":{"prompt_tokens":4294967297,"completion_tokens":2}}"#),
+        ("frame-neg-cost-total-only", &["FRAME-COST-003"],
+         "usage with only total_tokens writes 0 and 0 and prices them (cost 0)",
+         r#"{"id":"chatcmpl-c","model":"gpt-4","usage":{"total_tokens":100}}"#),
+    ];
+    for (id, reqs, desc, doc) in near {
+        v.push(e(id, reqs, desc, doc).near_miss());
+    }
+    v
+}
+
+/// Frames for `negative.yaml`: upstream's own frames with one field or payload byte changed,
+/// and hand-built frames, each rejected by the spec.
+fn negative_frames() -> Vec<Spec> {
+    let file = "negative";
+    let mut v = Vec::new();
+    let cost = 0.005f32;
+    let route = routing(b"m", &[1], &[1], &[2], None, cost);
+    let dec = |id: &str, reqs: Vec<&'static str>, desc: &str, f: &Frame, want: Want| {
+        spec(file, id, &reqs, desc, "frame.decode", hex_input(f), want)
+    };
+    // ---- COMPRESS-001 / FLAGS-004: the compressed flag disagrees with the payload
+    let mut f = compressed_request();
+    f.flags &= !0x0100_0000;
+    let (class, why) = if std::str::from_utf8(&f.payload).is_ok() {
+        ("crc_mismatch", "FRAME-CRC-002")
+    } else {
+        ("invalid_utf8", "FRAME-PAYLOAD-002")
+    };
+    v.push(dec(
+        "frame-neg-compress-flag-cleared",
+        vec!["FRAME-COMPRESS-001", "FRAME-FLAGS-004", why],
+        "upstream's 167-byte TEST_REQUEST frame with the compressed flag cleared: the Brotli bytes are read as text",
+        &f,
+        Want::Error(class, None),
+    ));
+    let mut f = compressed_request();
+    f.payload = TEST_REQUEST.as_bytes().to_vec();
+    f.payload_len = None;
+    f.crc = None;
+    v.push(dec(
+        "frame-neg-compress-flag-on-raw-167",
+        vec![
+            "FRAME-COMPRESS-001",
+            "FRAME-FLAGS-004",
+            "FRAME-COMPRESS-003",
+        ],
+        "the 167-byte TEST_REQUEST stored raw but with the compressed flag set (CRC correct)",
+        &f,
+        Want::Error("brotli_corrupt", None),
+    ));
+    // ---- ENC-005 / PAYLOAD-001: upstream's frame with one payload byte changed
+    let pretty = "{\n  \"model\": \"m\",\n  \"messages\": [ {\"role\": \"user\"} ]\n}\n";
+    let mut pretty_changed = Frame::parse(&upstream_frame(pretty));
+    let at = pretty_changed
+        .payload
+        .iter()
+        .position(|b| *b == b' ')
+        .expect("a space");
+    pretty_changed.payload[at] = b'\t';
+    v.push(dec(
+        "frame-neg-payload-space-to-tab",
+        vec!["FRAME-ENC-005", "FRAME-PAYLOAD-001", "FRAME-CRC-002"],
+        "upstream's frame of a pretty-printed request with one space changed to a tab: crc_mismatch",
+        &pretty_changed,
+        Want::Error("crc_mismatch", None),
+    ));
+    let mut f = small_response();
+    let at = f
+        .payload
+        .windows(4)
+        .position(|w| w == b"stop")
+        .expect("stop")
+        + 3;
+    f.payload[at] = b'q';
+    v.push(dec(
+        "frame-neg-payload-response-byte",
+        vec!["FRAME-ENC-005", "FRAME-PAYLOAD-001", "FRAME-CRC-002"],
+        "upstream's small response frame with `stop` changed to `stoq` in the payload: crc_mismatch",
+        &f,
+        Want::Error("crc_mismatch", None),
+    ));
+    v.push(spec(
+        file,
+        "frame-neg-payload-text-form",
+        &["FRAME-ENC-005", "FRAME-PAYLOAD-001", "FRAME-TEXT-002"],
+        "the text form of the pretty-printed request frame with one payload space changed to a tab",
+        "frame.decode",
+        json!({ "wire": frames::text_form(&pretty_changed.bytes()) }),
+        Want::Error("crc_mismatch", None),
+    ));
+    // ---- PAYLOAD-003: no JSON check, but UTF-8 and CRC are still checked
+    let mut f = Frame::new(0x01, route.clone(), b"hello");
+    f.crc = Some(crc32fast::hash(b"hello") ^ 1);
+    v.push(dec(
+        "frame-neg-not-json-bad-crc",
+        vec!["FRAME-PAYLOAD-003", "FRAME-CRC-002"],
+        "the non-JSON payload `hello` with a wrong CRC: crc_mismatch",
+        &f,
+        Want::Error("crc_mismatch", None),
+    ));
+    v.push(dec(
+        "frame-neg-not-json-not-utf8",
+        vec!["FRAME-PAYLOAD-003", "FRAME-PAYLOAD-002"],
+        "the non-JSON payload `hello ff` (CRC correct) is not UTF-8: invalid_utf8",
+        &Frame::new(0x01, route.clone(), b"hello \xff"),
+        Want::Error("invalid_utf8", None),
+    ));
+    // ---- FLAGS-006: layout flags are not hints
+    let mut f = frame_a();
+    f.flags |= 0x40;
+    v.push(dec(
+        "frame-neg-layout-flag-max-tokens",
+        vec!["FRAME-FLAGS-006", "FRAME-DECODE-004"],
+        "frame A with has_max_tokens set: a layout flag, so the header has no room left for the cost",
+        &f,
+        Want::Error("truncated", Some("UPSTREAM_UNBOUNDED_HEADER_PARSE")),
+    ));
+    let mut f = small_response();
+    f.flags |= 0x40;
+    v.push(dec(
+        "frame-neg-layout-flag-reasoning",
+        vec!["FRAME-FLAGS-006", "FRAME-DECODE-004"],
+        "the small response with has_reasoning_tokens set but no such field: the cost no longer fits",
+        &f,
+        Want::Error("truncated", Some("UPSTREAM_UNBOUNDED_HEADER_PARSE")),
+    ));
+    // ---- SEC-001: upstream's plain frames with the security byte changed
+    let mut f = small_response();
+    f.security = 1;
+    v.push(dec(
+        "frame-neg-security-response",
+        vec!["FRAME-SEC-001", "FRAME-SEC-002"],
+        "upstream's small response frame with security byte 01 (and no tag)",
+        &f,
+        Want::Error("secured_frame", Some("UPSTREAM_IGNORES_SECURITY_BYTE")),
+    ));
+    let mut f = compressed_request();
+    f.security = 1;
+    v.push(dec(
+        "frame-neg-security-compressed",
+        vec!["FRAME-SEC-001", "FRAME-SEC-002"],
+        "upstream's compressed TEST_REQUEST frame with security byte 01",
+        &f,
+        Want::Error("secured_frame", Some("UPSTREAM_IGNORES_SECURITY_BYTE")),
+    ));
+    let mut f = frame_a();
+    f.security = 1;
+    v.push(spec(
+        file,
+        "frame-neg-security-text-form",
+        &["FRAME-SEC-001", "FRAME-SEC-002"],
+        "the text form of frame A with security byte 01",
+        "frame.decode",
+        json!({ "wire": frames::text_form(&f.bytes()) }),
+        Want::Error("secured_frame", Some("UPSTREAM_IGNORES_SECURITY_BYTE")),
+    ));
+    // ---- PEEK-002 / PEEK-004: peek of frames that do not decode
+    let a_bytes = frame_a().bytes();
+    let peek = |id: &str, reqs: &[&'static str], desc: &str, input: Value, want: Want| {
+        spec(file, id, reqs, desc, "frame.peek", input, want)
+    };
+    v.push(peek(
+        "frame-neg-peek-cut-in-fixed-header",
+        &["FRAME-PEEK-002", "FRAME-DECODE-003"],
+        "peek of frame A cut to 15 bytes, inside its fixed header",
+        raw_hex_input(&a_bytes[..15]),
+        Want::Error("truncated", None),
+    ));
+    let r_bytes = small_response().bytes();
+    v.push(peek(
+        "frame-neg-peek-cut-in-response-header",
+        &["FRAME-PEEK-002", "FRAME-DECODE-003"],
+        "peek of the small response frame cut to 30 bytes, inside its response header",
+        raw_hex_input(&r_bytes[..30]),
+        Want::Error("truncated", None),
+    ));
+    v.push(peek(
+        "frame-neg-peek-payload-cut",
+        &["FRAME-PEEK-002", "FRAME-PEEK-001"],
+        "frame A missing its last payload byte: decode fails, peek still returns the header",
+        raw_hex_input(&a_bytes[..a_bytes.len() - 1]),
+        Want::Reference(Some("UPSTREAM_PEEK_DECODES_PAYLOAD")),
+    ));
+    let cost_at = 27 + frame_a().var.len() - 4;
+    v.push(peek(
+        "frame-neg-peek-cut-in-cost",
+        &["FRAME-PEEK-004", "FRAME-DECODE-003"],
+        "peek of frame A cut inside est_cost_usd: any cost bits are accepted, but all 4 must be there",
+        raw_hex_input(&a_bytes[..cost_at + 2]),
+        Want::Error("truncated", None),
+    ));
+    let mut f = small_response();
+    f.var.pop();
+    f.header_len = None;
+    v.push(peek(
+        "frame-neg-peek-response-cost-short",
+        &["FRAME-PEEK-004", "FRAME-DECODE-004"],
+        "the small response with a 3-byte cost field (header_len one less)",
+        hex_input(&f),
+        Want::Error("truncated", Some("UPSTREAM_UNBOUNDED_HEADER_PARSE")),
+    ));
+    v
+}
+
+/// Existing valid cases that are near misses of every requirement they cite: their input lies
+/// just outside the rule's condition (a string `"true"` for "only the literal `true`").
+const NEAR_MISSES: &[&str] = &[
+    "frame-enc-req-flag-stream-false",
+    "frame-enc-req-flag-stream-string",
+    "frame-enc-req-flag-stream-one",
+    "frame-enc-req-image-type-image",
+    "frame-enc-req-messages-string",
+    "frame-enc-req-schema-id-chatcmpl-no-dash",
+    "frame-enc-req-schema-id-not-string",
+    "frame-enc-resp-finish-upper",
+    "frame-enc-resp-refusal-null",
+    "frame-enc-resp-second-choice-ignored",
+    "frame-enc-resp-usage-reasoning-0",
+    "frame-enc-resp-usage-cached-float",
+];
+
 /// Requirements a case also checks, beyond those it was written for: a valid frame passes every
 /// decoder check (positive side of the error requirements), and several malformed frames break
 /// a layout or table requirement as well as the check that catches them.
@@ -2947,6 +3403,7 @@ const ALSO_CITES: &[(&str, &[&str])] = &[
     ("frame-enc-resp-model-256", &["FRAME-RESP-002"]),
     ("frame-err-brotli-raw-json", &["FRAME-DIV-005"]),
     ("frame-err-schema-11", &["FRAME-SCHEMA-001"]),
+    ("frame-enc-req-role-capitalised", &["FRAME-DETECT-001"]),
 ];
 
 /// Every case, in file order.
@@ -2967,6 +3424,7 @@ pub fn all() -> Vec<Spec> {
             decode: false,
             peek: false,
             text: true,
+            near_miss: false,
         })
         .collect();
     let resp = responses();
@@ -2982,6 +3440,7 @@ pub fn all() -> Vec<Spec> {
             decode: false,
             peek: false,
             text: true,
+            near_miss: false,
         })
         .collect();
     encode_specs("encode-request", req, &mut out, &mut derived);
@@ -2994,6 +3453,10 @@ pub fn all() -> Vec<Spec> {
     let mut all_text = text_sources;
     all_text.extend(resp_text);
     out.extend(text_form_cases(&all_text));
+    let mut none_derived = Vec::new();
+    encode_specs("negative", negative_encodes(), &mut out, &mut none_derived);
+    assert!(none_derived.is_empty(), "negative cases derive no goldens");
+    out.extend(negative_frames());
     for (id, extra) in ALSO_CITES {
         let case = out
             .iter_mut()
@@ -3004,6 +3467,21 @@ pub fn all() -> Vec<Spec> {
                 case.reqs.push(r);
             }
         }
+    }
+    for id in NEAR_MISSES {
+        let case = out
+            .iter_mut()
+            .find(|s| s.id == *id)
+            .unwrap_or_else(|| panic!("NEAR_MISSES names unknown case {id}"));
+        assert!(
+            matches!(case.want, Want::Upstream | Want::Reference(None)),
+            "{id}: only a valid golden can be a near miss"
+        );
+        assert!(
+            !case.reqs.contains(&"FRAME-COMPRESS-002"),
+            "{id}: a Brotli golden cites only FRAME-COMPRESS-002 and cannot be a near miss"
+        );
+        case.near_miss = true;
     }
     // Stable order within each file: as pushed.
     let order = |f: &str| {

@@ -59,6 +59,9 @@ pub struct Spec {
     /// The op's args; may contain `$repeat` / `$concat` generators.
     pub input: Value,
     pub want: Want,
+    /// A near miss: a `valid` case whose input lies just outside the condition of the
+    /// requirements it cites. It gets the `NEAR_MISS` flag and counts as negative coverage.
+    pub near_miss: bool,
 }
 
 /// A finished case, ready to be written.
@@ -89,6 +92,7 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("UPSTREAM_BROTLI_ERRORS_UNDIFFERENTIATED", "upstream m2m-protocol 0.4.0 reports a truncated and a corrupt Brotli stream with the same error (`Invalid Data`), which the adapter maps to brotli_corrupt"),
     ("UPSTREAM_LOSES_FINISH_CODE", "upstream m2m-protocol 0.4.0 decodes an undefined finish-reason code as Unknown and keeps no raw byte, so finish_reason_code reads 255"),
     ("UPSTREAM_PEEK_DECODES_PAYLOAD", "upstream m2m-protocol 0.4.0 has no header-only reader; its adapter peeks by decoding the whole frame, so payload-section errors surface in peek"),
+    ("NEAR_MISS", "the input lies just outside the condition of the cited requirement; an implementation that applied the rule loosely answers differently"),
     ("UPSTREAM_MISSING_COST_FROM_PAYLOAD_LEN", "upstream m2m-protocol 0.4.0 treats the request cost as optional and, when it is missing from the routing header, reads the next 4 bytes of the frame (payload_len) as the cost"),
 ];
 
@@ -108,6 +112,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("peek", "M2M v1 frame peek: the headers without the payload section"),
     ("decode-errors", "M2M v1 frame decoder, malformed frames: one error class per defect, in the normative check order"),
     ("text-form", "M2M v1 frame text form (`#M2M|1|` + base64) and the engine ops wire.compress / wire.decompress"),
+    ("negative", "M2M v1 frame: negative cases for rules whose other vectors are all valid: frames and documents the spec rejects, and near misses (valid inputs just outside a rule's condition, flag NEAR_MISS)"),
 ];
 
 /// Expand `$repeat` / `$concat` generators (vectors/README.md) in a value.
@@ -357,6 +362,16 @@ fn evaluate(
             }
         }
     }
+    if spec.near_miss {
+        if case.result == "valid" {
+            case.flags.push("NEAR_MISS");
+        } else {
+            report.failures.push(format!(
+                "{tag}: a near miss must be a valid case, but it is `{}`",
+                case.result
+            ));
+        }
+    }
     case
 }
 
@@ -561,10 +576,15 @@ fn main() -> ExitCode {
         .iter()
         .filter(|c| c.confirmed_by == Some("upstream-0.4.0"))
         .count();
+    let near_misses = cases
+        .iter()
+        .filter(|c| c.result == "valid" && c.flags.contains(&"NEAR_MISS"))
+        .count();
     eprintln!(
-        "\n{} cases: {} valid, {} invalid, {} acceptable; {} confirmed_by upstream-0.4.0",
+        "\n{} cases: {} valid (of which {} near misses), {} invalid, {} acceptable; {} confirmed_by upstream-0.4.0",
         cases.len(),
         by_result("valid"),
+        near_misses,
         by_result("invalid"),
         by_result("acceptable"),
         confirmed
@@ -613,8 +633,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Every MUST of the chapter needs a valid vector and an invalid or acceptable one citing it;
-/// every cited id must exist in the chapter.
+/// Every MUST of the chapter needs a valid vector and a negative one citing it (invalid,
+/// acceptable, or a valid case flagged `NEAR_MISS`); every cited id must exist in the chapter.
 fn coverage(spec_text: &str, cases: &[Case], report: &mut Report) {
     let mut levels: BTreeMap<String, String> = BTreeMap::new();
     for line in spec_text.lines() {
@@ -629,7 +649,9 @@ fn coverage(spec_text: &str, cases: &[Case], report: &mut Report) {
     }
     let mut positive: BTreeMap<&str, usize> = BTreeMap::new();
     let mut negative: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut near: BTreeMap<&str, usize> = BTreeMap::new();
     for c in cases {
+        let near_miss = c.result == "valid" && c.flags.contains(&"NEAR_MISS");
         for r in &c.spec.reqs {
             if !levels.contains_key(*r) {
                 report.failures.push(format!(
@@ -637,7 +659,9 @@ fn coverage(spec_text: &str, cases: &[Case], report: &mut Report) {
                     c.spec.id
                 ));
             }
-            if c.result == "valid" {
+            if near_miss {
+                *near.entry(r).or_default() += 1;
+            } else if c.result == "valid" {
                 *positive.entry(r).or_default() += 1;
             } else {
                 *negative.entry(r).or_default() += 1;
@@ -647,11 +671,14 @@ fn coverage(spec_text: &str, cases: &[Case], report: &mut Report) {
     let mut gaps = 0;
     for (id, level) in &levels {
         let p = positive.get(id.as_str()).copied().unwrap_or(0);
+        let m = near.get(id.as_str()).copied().unwrap_or(0);
         let n = negative.get(id.as_str()).copied().unwrap_or(0);
-        if level == "MUST" && (p == 0 || n == 0) {
+        if level == "MUST" && (p == 0 || m + n == 0) {
             gaps += 1;
-            eprintln!("coverage gap: {id} ({level}): {p} valid, {n} invalid/acceptable");
-        } else if p + n == 0 {
+            eprintln!(
+                "coverage gap: {id} ({level}): {p} valid, {m} near misses, {n} invalid/acceptable"
+            );
+        } else if p + m + n == 0 {
             eprintln!("coverage gap: {id} ({level}) has no vector");
         }
     }
