@@ -5,7 +5,8 @@
 //!   process path (framing, restarts, hello) is tested end to end on every case.
 //!
 //! Plus suite self-checks: `suite::lint`, `suite::requirements_index_up_to_date`,
-//! `suite::coverage_every_must`, `suite::coverage_frame_both_polarities`.
+//! `suite::coverage_every_must`, `suite::coverage_both_polarities` (every MUST has a positive
+//! and a negative case: `invalid`, `acceptable` or a `NEAR_MISS` boundary case).
 //!
 //! Filter like any test binary: `cargo test -p m2m-conformance --test vectors -- brotli::`.
 //! The reference must produce exactly `expect`: `acceptable` is not good enough for it.
@@ -83,33 +84,29 @@ fn main() {
     }));
     let one_sided: Vec<String> = rows
         .iter()
-        .filter(|r| {
-            r.chapter == "frame" && r.level == Level::Must && (r.uncovered() || r.one_sided())
-        })
+        .filter(|r| r.level == Level::Must && r.one_sided())
         .map(|r| {
             format!(
-                "{} (+{} ~{} -{})",
+                "{} [{}] (+{} ~{} -{})",
                 r.id,
+                r.chapter,
                 r.positive.len(),
                 r.near_miss.len(),
                 r.negative.len()
             )
         })
         .collect();
-    trials.push(Trial::test(
-        "suite::coverage_frame_both_polarities",
-        move || {
-            if one_sided.is_empty() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "frame MUSTs lacking a positive or a negative vector:\n{}",
-                    one_sided.join("\n")
-                )
-                .into())
-            }
-        },
-    ));
+    trials.push(Trial::test("suite::coverage_both_polarities", move || {
+        if one_sided.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "MUSTs lacking a positive or a negative vector:\n{}",
+                one_sided.join("\n")
+            )
+            .into())
+        }
+    }));
 
     let policy = Policy { strict: true };
     let mut reference = ReferenceTarget;
