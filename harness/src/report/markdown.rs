@@ -80,11 +80,7 @@ pub fn render(r: &Report) -> String {
     out.push_str("## By chapter\n\n");
     out.push_str(&header("chapter"));
     for c in &r.chapters {
-        let _ = writeln!(
-            out,
-            "{}",
-            row(&format!("{} ({})", c.chapter, c.title), &c.counts)
-        );
+        let _ = writeln!(out, "{}", row(&format!("`{}`", c.chapter), &c.counts));
     }
     let _ = writeln!(out, "{}\n", row("**all**", &r.summary));
 
@@ -93,7 +89,7 @@ pub fn render(r: &Report) -> String {
         .iter()
         .filter(|c| c.verdict != Verdict::Pass)
         .collect();
-    out.push_str("## Cases that did not pass\n\n");
+    out.push_str("## Cases that did not pass cleanly\n\n");
     if notable.is_empty() {
         out.push_str("None.\n\n");
     }
