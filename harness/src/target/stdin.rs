@@ -18,6 +18,9 @@ use super::{
     parse_response, request_line, Evidence, Outcome, SetupError, Target, TargetOptions, TesteeInfo,
 };
 
+/// Longest response line read from a testee (256 MiB).
+const MAX_LINE: u64 = 256 * 1024 * 1024;
+
 /// Most stderr bytes kept per case as evidence.
 const STDERR_KEEP: usize = 8 * 1024;
 
@@ -73,7 +76,9 @@ impl StdinTarget {
             let mut reader = BufReader::new(stdout);
             loop {
                 let mut buf = Vec::new();
-                match reader.read_until(b'\n', &mut buf) {
+                // A line longer than MAX_LINE is cut there; it cannot be a valid response, so
+                // the case fails as a protocol violation and the testee is restarted.
+                match (&mut reader).take(MAX_LINE).read_until(b'\n', &mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {
                         while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
