@@ -122,14 +122,10 @@ fn main() -> ExitCode {
     let spec_dir = root.join("spec");
     let vectors_dir = root.join("vectors");
     match cli.command {
-        Command::ServeTestee => {
-            let stdin = std::io::stdin().lock();
-            let stdout = std::io::stdout().lock();
-            match m2m_reference::testee::serve(stdin, stdout) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => setup_error(e),
-            }
-        }
+        Command::ServeTestee => match m2m_reference::testee::serve_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => setup_error(e),
+        },
         Command::SpecIndex { check } => {
             let spec = match Spec::load(&spec_dir) {
                 Ok(s) => s,

@@ -134,14 +134,10 @@ fn fail(class: &str, message: impl std::fmt::Display) -> ExitCode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::ServeTestee => {
-            let stdin = std::io::stdin().lock();
-            let stdout = std::io::stdout().lock();
-            match m2m_reference::testee::serve(stdin, stdout) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => fail("io", e),
-            }
-        }
+        Command::ServeTestee => match m2m_reference::testee::serve_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail("io", e),
+        },
         Command::Compress {
             io,
             algorithm,

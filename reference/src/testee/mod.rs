@@ -166,3 +166,9 @@ pub fn serve(input: impl BufRead, mut output: impl Write) -> std::io::Result<()>
     }
     Ok(())
 }
+
+/// [`serve`] on this process's stdin and stdout: what `m2m-ref serve-testee` and
+/// `m2m-conformance serve-testee` run.
+pub fn serve_stdio() -> std::io::Result<()> {
+    serve(std::io::stdin().lock(), std::io::stdout().lock())
+}
