@@ -87,45 +87,18 @@ pub struct Op {
     pub run: fn(&Map<String, Value>) -> Reply,
 }
 
-/// Every op the adapter implements; all others answer `unsupported`.
-pub const OPS: &[Op] = &[
-    Op {
-        name: "wire.detect",
-        run: ops::wire_detect,
-    },
-    Op {
-        name: "wire.compress",
-        run: ops::wire_compress,
-    },
-    Op {
-        name: "wire.decompress",
-        run: ops::wire_decompress,
-    },
-    Op {
-        name: "wire.varint.encode",
-        run: ops::varint_encode,
-    },
-    Op {
-        name: "wire.varint.decode",
-        run: ops::varint_decode,
-    },
-    Op {
-        name: "frame.encode",
-        run: ops::frame_encode,
-    },
-    Op {
-        name: "frame.decode",
-        run: ops::frame_decode,
-    },
-    Op {
-        name: "frame.peek",
-        run: ops::frame_peek,
-    },
-];
+/// Every op the adapter implements, grouped by area: each area module exports its own `OPS`
+/// slice. All other ops answer `unsupported`.
+pub const AREAS: &[&[Op]] = &[ops::OPS];
+
+/// Every op the adapter implements, in area order.
+pub fn ops() -> impl Iterator<Item = &'static Op> {
+    AREAS.iter().flat_map(|area| area.iter())
+}
 
 /// Run one op.
 pub fn dispatch(op: &str, args: &Value) -> Reply {
-    let Some(spec) = OPS.iter().find(|o| o.name == op) else {
+    let Some(spec) = ops().find(|o| o.name == op) else {
         return Reply::Unsupported(format!(
             "op `{op}` has no counterpart in the m2m-protocol {UPSTREAM_VERSION} public API"
         ));
@@ -142,7 +115,7 @@ pub fn hello() -> Value {
         "name": "m2m-protocol",
         "version": UPSTREAM_VERSION,
         "protocol": PROTOCOL_VERSION,
-        "ops": OPS.iter().map(|o| o.name).collect::<Vec<_>>(),
+        "ops": ops().map(|o| o.name).collect::<Vec<_>>(),
     })
 }
 

@@ -8,11 +8,47 @@ use m2m::codec::m2m::{read_varint, write_varint, M2MCodec, M2MFrame, M2M_PREFIX}
 use m2m::codec::{detect_algorithm, Algorithm, CodecEngine};
 use serde_json::{json, Map, Value};
 
-use crate::Reply;
+use crate::{Op, Reply};
 
 mod header;
 
 type Args = Map<String, Value>;
+
+/// The wire and frame ops, in `spec/ops.yaml` order.
+pub const OPS: &[Op] = &[
+    Op {
+        name: "wire.detect",
+        run: wire_detect,
+    },
+    Op {
+        name: "wire.compress",
+        run: wire_compress,
+    },
+    Op {
+        name: "wire.decompress",
+        run: wire_decompress,
+    },
+    Op {
+        name: "wire.varint.encode",
+        run: varint_encode,
+    },
+    Op {
+        name: "wire.varint.decode",
+        run: varint_decode,
+    },
+    Op {
+        name: "frame.encode",
+        run: frame_encode,
+    },
+    Op {
+        name: "frame.decode",
+        run: frame_decode,
+    },
+    Op {
+        name: "frame.peek",
+        run: frame_peek,
+    },
+];
 
 fn run(f: impl FnOnce() -> Result<Value, Reply>) -> Reply {
     f().map_or_else(|r| r, Reply::Ok)

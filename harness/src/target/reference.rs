@@ -19,7 +19,7 @@ impl Target for ReferenceTarget {
             name: h["name"].as_str().unwrap_or_default().to_owned(),
             version: h["version"].as_str().unwrap_or_default().to_owned(),
             protocol: h["protocol"].as_u64().unwrap_or_default(),
-            ops: testee::OPS.iter().map(|o| o.name.to_owned()).collect(),
+            ops: testee::ops().map(|o| o.name.to_owned()).collect(),
         })
     }
 

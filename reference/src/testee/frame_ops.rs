@@ -5,8 +5,24 @@ use serde_json::json;
 
 use super::args::Input;
 use super::wire_ops::run;
-use super::{Args, Reply};
+use super::{Args, Op, Reply};
 use crate::wire::frame;
+
+/// The ops of this area, in `spec/ops.yaml` order.
+pub const OPS: &[Op] = &[
+    Op {
+        name: "frame.encode",
+        run: encode,
+    },
+    Op {
+        name: "frame.decode",
+        run: decode,
+    },
+    Op {
+        name: "frame.peek",
+        run: peek,
+    },
+];
 
 /// `frame.encode {json}` → `{hex, wire}`: the binary form as lowercase hex and the text form.
 /// [FRAME-ENC-001] [FRAME-TEXT-001]

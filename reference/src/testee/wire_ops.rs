@@ -3,8 +3,32 @@
 
 use serde_json::json;
 
-use super::{Args, Reply};
+use super::{Args, Op, Reply};
 use crate::wire::{self, varint, Algorithm};
+
+/// The ops of this area, in `spec/ops.yaml` order.
+pub const OPS: &[Op] = &[
+    Op {
+        name: "wire.detect",
+        run: detect,
+    },
+    Op {
+        name: "wire.compress",
+        run: compress,
+    },
+    Op {
+        name: "wire.decompress",
+        run: decompress,
+    },
+    Op {
+        name: "wire.varint.encode",
+        run: varint_encode,
+    },
+    Op {
+        name: "wire.varint.decode",
+        run: varint_decode,
+    },
+];
 
 pub(crate) fn run(f: impl FnOnce() -> Result<serde_json::Value, Reply>) -> Reply {
     f().map_or_else(|r| r, Reply::Ok)
