@@ -14,7 +14,8 @@
 //!   the op namespace.
 //! - [`vectors`] loads and validates every vector file (errors name file, case and field).
 //! - [`target`] holds the systems under test behind one trait: the in-process reference
-//!   ([`target::reference`]) and any testee process over stdin ([`target::stdin`]).
+//!   ([`target::reference`]), any testee process over stdin ([`target::stdin`]) and any
+//!   running testee over HTTP ([`target::http`]); [`serve_http`] serves the reference over HTTP.
 //! - [`run`] schedules cases; [`judge`] decides verdicts; [`report`] writes JSON, Markdown and
 //!   JUnit; [`coverage`] maps requirements to vectors; [`known_failures`] lets a testee's CI
 //!   pass on listed gaps and fail on any change.
@@ -30,6 +31,7 @@ pub mod judge;
 pub mod known_failures;
 pub mod report;
 pub mod run;
+pub mod serve_http;
 pub mod spec;
 pub mod target;
 pub mod vectors;

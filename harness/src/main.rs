@@ -80,8 +80,13 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Run the reference implementation as a stdin testee (JSON Lines on stdin/stdout).
-    ServeTestee,
+    /// Run the reference implementation as a testee: JSON Lines on stdin/stdout, or with
+    /// --http ADDR an HTTP server (`GET /v1/hello`, `POST /v1/run`).
+    ServeTestee {
+        /// Serve over HTTP on this address (e.g. 127.0.0.1:8765) instead of stdin/stdout.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<String>,
+    },
     /// Regenerate spec/requirements.yaml from the chapters (or, with --check, verify it).
     SpecIndex {
         /// Exit 1 if the committed index is stale instead of rewriting it.
@@ -122,10 +127,22 @@ fn main() -> ExitCode {
     let spec_dir = root.join("spec");
     let vectors_dir = root.join("vectors");
     match cli.command {
-        Command::ServeTestee => match m2m_reference::testee::serve_stdio() {
+        Command::ServeTestee { http: None } => match m2m_reference::testee::serve_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => setup_error(e),
         },
+        Command::ServeTestee { http: Some(addr) } => {
+            match m2m_conformance::serve_http::HttpTestee::bind(&addr) {
+                Ok(server) => {
+                    if let Some(bound) = server.local_addr() {
+                        eprintln!("serving the reference testee on http://{bound}");
+                    }
+                    server.run();
+                    ExitCode::SUCCESS
+                }
+                Err(e) => setup_error(e),
+            }
+        }
         Command::SpecIndex { check } => {
             let spec = match Spec::load(&spec_dir) {
                 Ok(s) => s,
@@ -270,7 +287,9 @@ fn main() -> ExitCode {
                     target,
                     timeout,
                 } => show(&spec, &suite, &id, target.as_deref(), timeout),
-                Command::ServeTestee | Command::SpecIndex { .. } => unreachable!("handled above"),
+                Command::ServeTestee { .. } | Command::SpecIndex { .. } => {
+                    unreachable!("handled above")
+                }
             }
         }
     }
@@ -459,6 +478,7 @@ fn start_target(
     }
     let opts = TargetOptions {
         timeout: Duration::from_secs_f64(timeout),
+        ..TargetOptions::default()
     };
     let mut target = target::from_spec(target_spec, opts).map_err(setup_error)?;
     let info = target.hello().map_err(setup_error)?;

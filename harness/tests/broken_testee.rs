@@ -1,102 +1,253 @@
-//! The harness survives a testee that crashes, hangs, prints garbage or mismatches ids: each
-//! such case gets exactly its verdict, the testee is restarted, and every other case passes.
-//! [TESTEE-RUN-001] [TESTEE-RUN-002] [TESTEE-RUN-003]
+//! The harness survives a testee that crashes, hangs, prints garbage, mismatches ids, floods its
+//! output or closes it: each such case gets exactly its verdict, and every other case passes —
+//! over stdin (a broken shell script in front of the reference) and over HTTP (a broken HTTP
+//! server in front of the reference).
+//! [TESTEE-RUN-001] [TESTEE-RUN-002] [TESTEE-RUN-003] [TESTEE-HTTP-003] [TESTEE-HTTP-004]
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::thread;
 use std::time::Duration;
 
 use m2m_conformance::judge::{Policy, Verdict};
 use m2m_conformance::load_suite;
 use m2m_conformance::run::run_case;
+use m2m_conformance::target::http::HttpTarget;
 use m2m_conformance::target::stdin::StdinTarget;
 use m2m_conformance::target::{Outcome, Target, TargetOptions};
+use m2m_conformance::vectors::Case;
 
 fn script() -> String {
     format!("{}/tests/broken_testee.sh", env!("CARGO_MANIFEST_DIR"))
 }
 
-#[test]
-fn crash_hang_garbage_and_mismatch_get_their_verdicts_and_the_rest_pass() {
+const CAP: u64 = 1024 * 1024;
+
+fn options() -> TargetOptions {
+    TargetOptions {
+        timeout: Duration::from_millis(1500),
+        max_response_bytes: CAP,
+    }
+}
+
+/// The ways a testee can misbehave, each with the verdict it must get.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Break {
+    Crash,
+    Hang,
+    Garbage,
+    Mismatch,
+    Huge,
+    Close,
+}
+
+impl Break {
+    const ALL: [Break; 6] = [
+        Break::Crash,
+        Break::Hang,
+        Break::Garbage,
+        Break::Mismatch,
+        Break::Huge,
+        Break::Close,
+    ];
+    fn verdict(self) -> Verdict {
+        match self {
+            Break::Crash | Break::Close => Verdict::Crash,
+            Break::Hang => Verdict::Timeout,
+            Break::Garbage | Break::Mismatch | Break::Huge => Verdict::Fail,
+        }
+    }
+    fn env(self) -> &'static str {
+        match self {
+            Break::Crash => "CRASH_ID",
+            Break::Hang => "HANG_ID",
+            Break::Garbage => "GARBAGE_ID",
+            Break::Mismatch => "MISMATCH_ID",
+            Break::Huge => "HUGE_ID",
+            Break::Close => "CLOSE_ID",
+        }
+    }
+}
+
+/// Fourteen cases that do not probe `unsupported`; every second one is broken.
+fn plan() -> (Vec<Case>, BTreeMap<String, Break>) {
     let root = m2m_conformance::default_root();
     let (_spec, suite) =
         load_suite(&root.join("spec"), &root.join("vectors")).expect("suite loads");
-    // Twelve cases that do not probe `unsupported`; the broken ones are spread among them.
-    let cases: Vec<_> = suite
+    let cases: Vec<Case> = suite
         .cases
-        .iter()
+        .into_iter()
         .filter(|c| c.chapter != "testee")
-        .take(12)
+        .take(14)
         .collect();
-    assert!(
-        cases.len() >= 8,
-        "need at least 8 vectors, have {}",
-        cases.len()
-    );
-    let crash = cases[1].id.clone();
-    let hang = cases[3].id.clone();
-    let garbage = cases[5].id.clone();
-    let mismatch = cases[7].id.clone();
+    assert_eq!(cases.len(), 14, "need 14 vectors");
+    let broken = Break::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (cases[2 * i + 1].id.clone(), *b))
+        .collect();
+    (cases, broken)
+}
+
+fn check(target: &mut dyn Target, cases: &[Case], broken: &BTreeMap<String, Break>) {
+    let info = target.hello().expect("hello is answered by the reference");
+    for case in cases {
+        let r = run_case(case, target, &info, Policy { strict: true });
+        let want = broken.get(&case.id).map_or(Verdict::Pass, |b| b.verdict());
+        assert_eq!(
+            r.verdict,
+            want,
+            "case {} ({:?}): {:?}",
+            case.id,
+            broken.get(&case.id),
+            r.reason
+        );
+        let reason = r.reason.unwrap_or_default();
+        match broken.get(&case.id) {
+            Some(Break::Garbage | Break::Huge) => {
+                assert!(reason.contains("protocol violation"), "{reason}")
+            }
+            Some(Break::Mismatch) => assert!(reason.contains("does not match"), "{reason}"),
+            _ => {}
+        }
+    }
+    target.shutdown();
+}
+
+#[test]
+fn stdin_crash_hang_garbage_mismatch_huge_and_closed_output_get_their_verdicts() {
+    let (cases, broken) = plan();
+    let env: String = broken
+        .iter()
+        .map(|(id, b)| format!("{}='{id}' ", b.env()))
+        .collect();
+    // `exec`: the wrapping `sh -c` must not keep its own copy of stdout open, or closing it in
+    // the script would not be seen.
     let command = format!(
-        "CRASH_ID='{crash}' HANG_ID='{hang}' GARBAGE_ID='{garbage}' MISMATCH_ID='{mismatch}' bash '{}' '{}'",
+        "{env}exec bash '{}' '{}'",
         script(),
         env!("CARGO_BIN_EXE_m2m-conformance")
     );
-    let mut target = StdinTarget::new(
-        &command,
-        TargetOptions {
-            timeout: Duration::from_millis(1500),
-        },
-    );
-    let info = target.hello().expect("hello is forwarded to the reference");
-    let mut verdicts = BTreeMap::new();
-    for case in &cases {
-        let r = run_case(case, &mut target, &info, Policy { strict: true });
-        verdicts.insert(case.id.clone(), (r.verdict, r.reason.clone()));
-    }
-    target.shutdown();
-    for (id, (verdict, reason)) in &verdicts {
-        let want = if *id == crash {
-            Verdict::Crash
-        } else if *id == hang {
-            Verdict::Timeout
-        } else if *id == garbage || *id == mismatch {
-            Verdict::Fail
+    let mut target = StdinTarget::new(&command, options());
+    check(&mut target, &cases, &broken);
+    // Started once, then restarted after each of the six broken cases.
+    assert_eq!(target.starts, 7);
+}
+
+/// A broken HTTP testee: answers like the reference except for the broken case ids. One thread
+/// per connection, so a hanging case does not block the next one.
+fn broken_http_server(broken: BTreeMap<String, Break>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let broken = broken.clone();
+            thread::spawn(move || serve_connection(stream, &broken));
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn serve_connection(stream: TcpStream, broken: &BTreeMap<String, Break>) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut out = stream;
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut length = 0usize;
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                return;
+            }
+            if header.trim().is_empty() {
+                break;
+            }
+            if let Some((k, v)) = header.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0u8; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let body = String::from_utf8_lossy(&body).into_owned();
+        let reply = if request_line.starts_with("GET /v1/hello") {
+            m2m_reference::testee::hello().to_string()
         } else {
-            Verdict::Pass
+            let id = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned))
+                .unwrap_or_default();
+            match broken.get(&id) {
+                None => m2m_reference::testee::handle_line(&body),
+                Some(Break::Crash) => return, // connection closed, no answer
+                Some(Break::Hang) => {
+                    thread::sleep(Duration::from_secs(5));
+                    return;
+                }
+                Some(Break::Garbage) => "garbage, not JSON {".to_owned(),
+                Some(Break::Mismatch) => r#"{"id":"someone-else","ok":{}}"#.to_owned(),
+                Some(Break::Huge) => "x".repeat(2 * CAP as usize),
+                Some(Break::Close) => {
+                    // Headers promise more than is sent, then the connection closes.
+                    let _ = out.write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"id\"",
+                    );
+                    return;
+                }
+            }
         };
-        assert_eq!(*verdict, want, "case {id}: {reason:?}");
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            reply.len()
+        );
+        if out.write_all(head.as_bytes()).is_err() || out.write_all(reply.as_bytes()).is_err() {
+            return;
+        }
     }
-    assert!(verdicts[&garbage]
-        .1
-        .as_deref()
-        .unwrap_or("")
-        .contains("protocol violation"));
-    assert!(verdicts[&mismatch]
-        .1
-        .as_deref()
-        .unwrap_or("")
-        .contains("does not match"));
-    // Started once, then restarted after the crash, the hang, the garbage and the mismatch.
-    assert_eq!(target.starts, 5);
+}
+
+#[test]
+fn http_crash_hang_garbage_mismatch_huge_and_closed_connection_get_their_verdicts() {
+    let (cases, broken) = plan();
+    let url = broken_http_server(broken.clone());
+    let mut target = HttpTarget::new(&url, options()).expect("url");
+    check(&mut target, &cases, &broken);
+}
+
+#[test]
+fn http_connection_refused_is_a_setup_error_then_a_crash_verdict() {
+    // Bind and drop a listener to get a port nobody listens on.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut t = HttpTarget::new(&format!("http://127.0.0.1:{port}"), options()).expect("url");
+    assert!(t.hello().is_err());
+    let (o, _) = t.run("probe", "wire.detect", &serde_json::json!({"wire": "x"}));
+    assert!(
+        matches!(&o, Outcome::Crash(m) if m.contains("connection failed")),
+        "{o:?}"
+    );
 }
 
 #[test]
 fn a_testee_that_never_says_hello_is_a_setup_error() {
-    let mut t = StdinTarget::new(
-        "echo not-json; sleep 5",
-        TargetOptions {
-            timeout: Duration::from_millis(500),
-        },
-    );
+    let quick = |ms| TargetOptions {
+        timeout: Duration::from_millis(ms),
+        ..TargetOptions::default()
+    };
+    let mut t = StdinTarget::new("echo not-json; sleep 5", quick(500));
     assert!(t.hello().is_err());
     let mut t = StdinTarget::new("exit 0", TargetOptions::default());
     assert!(t.hello().is_err());
-    let mut t = StdinTarget::new(
-        "sleep 5",
-        TargetOptions {
-            timeout: Duration::from_millis(300),
-        },
-    );
+    let mut t = StdinTarget::new("sleep 5", quick(300));
     assert!(t.hello().is_err());
 }
 

@@ -1,8 +1,10 @@
-//! Every vector case as its own named trial (libtest-mimic), twice:
+//! Every vector case as its own named trial (libtest-mimic), three times:
 //!
 //! - `<chapter>::<id>` runs the case against the reference in-process;
 //! - `stdin::<chapter>::<id>` runs it through `m2m-conformance serve-testee` over stdin, so the
-//!   process path (framing, restarts, hello) is tested end to end on every case.
+//!   process path (framing, restarts, hello) is tested end to end on every case;
+//! - `http::<chapter>::<id>` runs it through the reference's HTTP testee (`serve-testee --http`,
+//!   started in-process on a free port) with the `http:` target.
 //!
 //! Plus suite self-checks: `suite::lint`, `suite::requirements_index_up_to_date`,
 //! `suite::coverage_every_must`, `suite::coverage_both_polarities` (every MUST has a positive
@@ -16,7 +18,9 @@ use std::sync::{Arc, Mutex};
 use libtest_mimic::{Arguments, Failed, Trial};
 use m2m_conformance::judge::{Policy, Verdict};
 use m2m_conformance::run::{run_case, CaseResult};
+use m2m_conformance::serve_http::HttpTestee;
 use m2m_conformance::spec::Level;
+use m2m_conformance::target::http::HttpTarget;
 use m2m_conformance::target::reference::ReferenceTarget;
 use m2m_conformance::target::stdin::StdinTarget;
 use m2m_conformance::target::{Target, TargetOptions, TesteeInfo};
@@ -127,7 +131,30 @@ fn main() {
     let command = format!("'{}' serve-testee", env!("CARGO_BIN_EXE_m2m-conformance"));
     type Shared = Arc<Mutex<Option<(StdinTarget, TesteeInfo)>>>;
     let shared: Shared = Arc::new(Mutex::new(None));
+    // One in-process HTTP testee shared by all http trials.
+    type SharedHttp = Arc<Mutex<Option<(HttpTarget, TesteeInfo)>>>;
+    let shared_http: SharedHttp = Arc::new(Mutex::new(None));
     for case in suite.cases {
+        let http_case = case.clone();
+        let shared_http = Arc::clone(&shared_http);
+        trials.push(Trial::test(format!("http::{}", case.name()), move || {
+            let mut guard = shared_http.lock().unwrap_or_else(|p| p.into_inner());
+            if guard.is_none() {
+                let server = HttpTestee::bind("127.0.0.1:0")?;
+                let addr = server.local_addr().ok_or("no local address")?;
+                std::thread::spawn(move || server.run());
+                let mut t = HttpTarget::new(&format!("http://{addr}"), TargetOptions::default())?;
+                let info = t.hello().map_err(|e| e.to_string())?;
+                *guard = Some((t, info));
+            }
+            let (target, info) = guard.as_mut().expect("set above");
+            let r = run_case(&http_case, target, info, policy);
+            if r.verdict == Verdict::Pass {
+                Ok(())
+            } else {
+                Err(explain(&r))
+            }
+        }));
         let shared = Arc::clone(&shared);
         let command = command.clone();
         trials.push(Trial::test(format!("stdin::{}", case.name()), move || {

@@ -5,12 +5,14 @@
 //! |---|---|
 //! | `ref` | [`reference::ReferenceTarget`], the embedded reference, in-process |
 //! | `stdin:<command>` | [`stdin::StdinTarget`], a testee process speaking JSON Lines |
+//! | `http:<url>` | [`http::HttpTarget`], a running testee speaking the protocol over HTTP |
 
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
 
+pub mod http;
 pub mod reference;
 pub mod stdin;
 
@@ -71,7 +73,7 @@ pub struct Evidence {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SetupError {
     /// The target string is not understood.
-    #[error("unknown target `{0}` (expected `ref` or `stdin:<command>`)")]
+    #[error("unknown target `{0}` (expected `ref`, `stdin:<command>` or `http:<url>`)")]
     UnknownTarget(String),
     /// The testee could not be started or did not complete `hello`.
     #[error("testee did not start: {0}")]
@@ -88,17 +90,24 @@ pub trait Target: Send {
     fn shutdown(&mut self) {}
 }
 
-/// Options shared by process targets.
+/// Options shared by process and network targets.
 #[derive(Debug, Clone, Copy)]
 pub struct TargetOptions {
     /// Per-case timeout. [TESTEE-RUN-002]
     pub timeout: Duration,
+    /// Longest response (a stdin line or an HTTP body) read from a testee; a longer one is a
+    /// protocol violation. [TESTEE-RUN-003]
+    pub max_response_bytes: u64,
 }
+
+/// Default of [`TargetOptions::max_response_bytes`]: 256 MiB.
+pub const MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 
 impl Default for TargetOptions {
     fn default() -> Self {
         TargetOptions {
             timeout: Duration::from_secs(10),
+            max_response_bytes: MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -112,9 +121,45 @@ pub fn from_spec(spec: &str, opts: TargetOptions) -> Result<Box<dyn Target>, Set
             return Err(SetupError::UnknownTarget(spec.to_owned()));
         }
         Ok(Box::new(stdin::StdinTarget::new(cmd, opts)))
+    } else if let Some(url) = spec.strip_prefix("http:") {
+        let target = http::HttpTarget::new(url, opts).map_err(SetupError::UnknownTarget)?;
+        Ok(Box::new(target))
     } else {
         Err(SetupError::UnknownTarget(spec.to_owned()))
     }
+}
+
+/// Validate a `hello` result. [TESTEE-HELLO-001] [TESTEE-HELLO-002]
+pub fn parse_hello(target: &str, v: &Value) -> Result<TesteeInfo, String> {
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("hello result lacks string `{k}`"))
+    };
+    let protocol = v
+        .get("protocol")
+        .and_then(Value::as_u64)
+        .ok_or("hello result lacks integer `protocol`")?;
+    if protocol != 1 {
+        return Err(format!(
+            "testee speaks protocol {protocol}, harness speaks 1"
+        ));
+    }
+    let ops = v
+        .get("ops")
+        .and_then(Value::as_array)
+        .ok_or("hello result lacks list `ops`")?
+        .iter()
+        .map(|o| o.as_str().map(str::to_owned).ok_or("`ops` must be strings"))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(TesteeInfo {
+        target: target.to_owned(),
+        name: text("name")?,
+        version: text("version")?,
+        protocol,
+        ops,
+    })
 }
 
 /// Render a request exactly as it goes on the wire. [TESTEE-MSG-001]

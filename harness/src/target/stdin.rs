@@ -15,11 +15,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::{
-    parse_response, request_line, Evidence, Outcome, SetupError, Target, TargetOptions, TesteeInfo,
+    parse_hello, parse_response, request_line, Evidence, Outcome, SetupError, Target,
+    TargetOptions, TesteeInfo,
 };
-
-/// Longest response line read from a testee (256 MiB).
-const MAX_LINE: u64 = 256 * 1024 * 1024;
 
 /// Most stderr bytes kept per case as evidence.
 const STDERR_KEEP: usize = 8 * 1024;
@@ -72,13 +70,14 @@ impl StdinTarget {
         let stdout = child.stdout.take().ok_or("no stdout pipe")?;
         let mut stderr_pipe = child.stderr.take().ok_or("no stderr pipe")?;
         let (tx, rx) = mpsc::channel();
+        let max_line = self.opts.max_response_bytes;
         thread::spawn(move || {
             let mut reader = BufReader::new(stdout);
             loop {
                 let mut buf = Vec::new();
-                // A line longer than MAX_LINE is cut there; it cannot be a valid response, so
+                // A line longer than max_line is cut there; it cannot be a valid response, so
                 // the case fails as a protocol violation and the testee is restarted.
-                match (&mut reader).take(MAX_LINE).read_until(b'\n', &mut buf) {
+                match (&mut reader).take(max_line).read_until(b'\n', &mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {
                         while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
@@ -203,7 +202,7 @@ impl StdinTarget {
             }
         };
         let info = match parse_response("hello", &line) {
-            Outcome::Ok(v) => parse_hello(&self.command, &v),
+            Outcome::Ok(v) => parse_hello(&format!("stdin:{}", self.command), &v),
             other => Err(format!("hello answered {other:?}")),
         };
         if info.is_err() {
@@ -232,38 +231,6 @@ fn exit_status(child: &mut Child) -> String {
         Ok(Some(s)) => format!("testee exited with {s}"),
         _ => "testee still running".into(),
     }
-}
-
-fn parse_hello(command: &str, v: &Value) -> Result<TesteeInfo, String> {
-    let text = |k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("hello result lacks string `{k}`"))
-    };
-    let protocol = v
-        .get("protocol")
-        .and_then(Value::as_u64)
-        .ok_or("hello result lacks integer `protocol`")?;
-    if protocol != 1 {
-        return Err(format!(
-            "testee speaks protocol {protocol}, harness speaks 1"
-        ));
-    }
-    let ops = v
-        .get("ops")
-        .and_then(Value::as_array)
-        .ok_or("hello result lacks list `ops`")?
-        .iter()
-        .map(|o| o.as_str().map(str::to_owned).ok_or("`ops` must be strings"))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(TesteeInfo {
-        target: format!("stdin:{command}"),
-        name: text("name")?,
-        version: text("version")?,
-        protocol,
-        ops,
-    })
 }
 
 impl Target for StdinTarget {
