@@ -22,6 +22,8 @@ pub enum Verdict {
     Unsupported,
     /// A failure the run's known-failures list expects (with its reason).
     KnownFailure,
+    /// Not run: the run's known-failures list says to skip it (with its reason).
+    Skipped,
     /// Anything else that is wrong.
     Fail,
     /// No answer in time.
@@ -34,12 +36,13 @@ pub enum Verdict {
 
 impl Verdict {
     /// Every verdict, in report column order.
-    pub const ALL: [Verdict; 9] = [
+    pub const ALL: [Verdict; 10] = [
         Verdict::Pass,
         Verdict::Acceptable,
         Verdict::NonStrict,
         Verdict::Unsupported,
         Verdict::KnownFailure,
+        Verdict::Skipped,
         Verdict::Fail,
         Verdict::Timeout,
         Verdict::Crash,
@@ -54,6 +57,7 @@ impl Verdict {
             Verdict::NonStrict => "non-strict",
             Verdict::Unsupported => "unsupported",
             Verdict::KnownFailure => "known-failure",
+            Verdict::Skipped => "skipped",
             Verdict::Fail => "fail",
             Verdict::Timeout => "timeout",
             Verdict::Crash => "crash",

@@ -1,57 +1,113 @@
-//! Known-failure lists: let a testee's CI pass on its known gaps and fail on any change.
+//! Known-failure lists: let an implementation's CI pass on its known gaps and fail on any change.
 //!
-//! A YAML file lists case ids, each with a reason (and optionally the verdict expected):
+//! One YAML file per implementation (e.g. `reports/m2m-protocol-0.4.0/known-failures.yaml`):
 //!
 //! ```yaml
 //! known_failures:
-//!   - id: frame-dec-trailing-1
+//!   - id: frame-dec-trailing-1          # a case id (or `chapter::id`)
+//!     requirement: FRAME-DECODE-009     # required: a requirement the case cites
 //!     reason: we ignore bytes after the payload (issue 12)
-//!     verdict: fail            # optional: fail, non-strict, timeout, crash, harness-error
+//!     verdict: fail                     # optional: fail, non-strict, timeout, crash, harness-error
+//!   - id: "frame-enc-role-*"            # a glob (`*` = any run of characters) ...
+//!     count: 4                          # ... must say exactly how many cases it matches
+//!     requirement: FRAME-ENC-012
+//!     reason: unknown roles are encoded instead of rejected
+//! skip:                                 # never run (e.g. a case that wedges the testee)
+//!   - id: limits-huge-*
+//!     count: 2
+//!     requirement: WIRE-LIMIT-003
+//!     reason: the testee allocates the whole claimed size and is OOM-killed
 //! ```
 //!
-//! The list is strict: a listed case that fails as expected gets `known-failure`; a listed case
-//! that passes, is acceptable or is unsupported is a `fail` ("remove the entry"); a listed case
-//! that fails with another verdict than the one named stays a failure; an id that is not in the
-//! suite stops the run as a setup error. Unlisted failures fail as usual.
+//! The semantics are protobuf's conformance failure lists, made strict:
+//! - a listed case that fails as expected gets `known-failure`;
+//! - a listed case that passes (or is acceptable, or unsupported) is a `fail`: remove the entry;
+//! - a listed case that fails with another verdict than the one pinned stays a failure;
+//! - an unlisted failure fails as usual;
+//! - an entry that matches no case, a glob whose `count` is not the number of cases it matches,
+//!   a requirement the matched cases do not cite, or a case matched by two entries stops the run
+//!   as a setup error: the list can never silently cover more, or less, than it says;
+//! - skipped cases are not run and get the verdict `skipped` (reported, never a failure).
+//!
+//! `certify --update-known-failures` rewrites the list from a run ([`KnownFailures::updated`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::judge::Verdict;
 use crate::run::CaseResult;
 use crate::vectors::Suite;
 use crate::yaml;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 struct File {
+    #[serde(default)]
     known_failures: Vec<RawEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    skip: Vec<RawEntry>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize, Clone, Debug)]
 #[serde(deny_unknown_fields)]
 struct RawEntry {
     id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    count: Option<usize>,
+    requirement: String,
     reason: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     verdict: Option<String>,
 }
 
-/// One expected failure.
+/// One expected failure or skip, after validation.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// Why the case fails.
+    /// The id or glob as written.
+    pub pattern: String,
+    /// The requirement the entry is about.
+    pub requirement: String,
+    /// Why the case fails (or is skipped).
     pub reason: String,
     /// The failing verdict expected, if pinned.
     pub verdict: Option<Verdict>,
+    /// The case ids it matches.
+    pub cases: Vec<String>,
 }
 
-/// A loaded, validated known-failures list.
+/// A loaded, validated list.
 #[derive(Debug, Clone, Default)]
 pub struct KnownFailures {
-    entries: BTreeMap<String, Entry>,
+    failures: Vec<Entry>,
+    skips: Vec<Entry>,
+    /// case id → (is_skip, index into failures / skips)
+    by_case: BTreeMap<String, (bool, usize)>,
+}
+
+/// Whether `id` matches `pattern`, where `*` stands for any run of characters.
+pub fn glob_match(pattern: &str, id: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == id;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !id.starts_with(first) || id.len() < first.len() + last.len() || !id.ends_with(last) {
+        return false;
+    }
+    let mut rest = &id[first.len()..id.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(i) => rest = &rest[i + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+fn bare(id: &str) -> &str {
+    id.rsplit_once("::").map_or(id, |(_, id)| id)
 }
 
 impl KnownFailures {
@@ -59,43 +115,81 @@ impl KnownFailures {
     pub fn parse(text: &str, suite: &Suite) -> Result<KnownFailures, Vec<String>> {
         let file: File = yaml::from_str(text).map_err(|e| vec![e])?;
         let mut errors = Vec::new();
-        let mut entries = BTreeMap::new();
-        for raw in file.known_failures {
-            // Accept `chapter::id` as well as the bare id.
-            let id = raw
-                .id
-                .rsplit_once("::")
-                .map_or(raw.id.as_str(), |(_, id)| id)
-                .to_owned();
-            if !suite.cases.iter().any(|c| c.id == id) {
-                errors.push(format!("`{}`: no such case in the suite", raw.id));
-            }
-            if raw.reason.trim().is_empty() {
-                errors.push(format!("`{}`: a reason is required", raw.id));
-            }
-            let verdict = match raw.verdict.as_deref() {
-                None => None,
-                Some(name) => match Verdict::from_name(name) {
-                    Some(v) if v.is_failure() || v == Verdict::NonStrict => Some(v),
-                    _ => {
-                        errors.push(format!(
-                            "`{}`: verdict `{name}` is not a failing verdict",
-                            raw.id
-                        ));
+        let mut kf = KnownFailures::default();
+        for (is_skip, raws) in [(false, file.known_failures), (true, file.skip)] {
+            for raw in raws {
+                let section = if is_skip { "skip" } else { "known_failures" };
+                let at = format!("{section}: `{}`", raw.id);
+                let pattern = bare(&raw.id).to_owned();
+                let cases: Vec<&crate::vectors::Case> = suite
+                    .cases
+                    .iter()
+                    .filter(|c| glob_match(&pattern, &c.id))
+                    .collect();
+                let is_glob = pattern.contains('*');
+                match (is_glob, raw.count) {
+                    (_, _) if cases.is_empty() => {
+                        errors.push(format!("{at}: matches no case in the suite"))
+                    }
+                    (true, None) => errors.push(format!(
+                        "{at}: a glob needs `count` (it matches {} cases)",
+                        cases.len()
+                    )),
+                    (true, Some(n)) if n != cases.len() => errors.push(format!(
+                        "{at}: `count` is {n} but the glob matches {} cases",
+                        cases.len()
+                    )),
+                    (false, Some(_)) => errors.push(format!("{at}: `count` is only for globs")),
+                    _ => {}
+                }
+                if raw.reason.trim().is_empty() {
+                    errors.push(format!("{at}: a reason is required"));
+                }
+                if let Some(c) = cases
+                    .iter()
+                    .find(|c| !c.reqs.iter().any(|r| r == &raw.requirement))
+                {
+                    errors.push(format!(
+                        "{at}: case `{}` does not cite requirement {}",
+                        c.id, raw.requirement
+                    ));
+                }
+                let verdict = match raw.verdict.as_deref() {
+                    None => None,
+                    Some(_) if is_skip => {
+                        errors.push(format!("{at}: a skip has no verdict"));
                         None
                     }
-                },
-            };
-            let entry = Entry {
-                reason: raw.reason,
-                verdict,
-            };
-            if entries.insert(id, entry).is_some() {
-                errors.push(format!("`{}` is listed twice", raw.id));
+                    Some(name) => match Verdict::from_name(name) {
+                        Some(v) if v.is_failure() || v == Verdict::NonStrict => Some(v),
+                        _ => {
+                            errors.push(format!("{at}: `{name}` is not a failing verdict"));
+                            None
+                        }
+                    },
+                };
+                let list = if is_skip {
+                    &mut kf.skips
+                } else {
+                    &mut kf.failures
+                };
+                let index = list.len();
+                for c in &cases {
+                    if kf.by_case.insert(c.id.clone(), (is_skip, index)).is_some() {
+                        errors.push(format!("{at}: case `{}` is matched twice", c.id));
+                    }
+                }
+                list.push(Entry {
+                    pattern,
+                    requirement: raw.requirement,
+                    reason: raw.reason,
+                    verdict,
+                    cases: cases.iter().map(|c| c.id.clone()).collect(),
+                });
             }
         }
         if errors.is_empty() {
-            Ok(KnownFailures { entries })
+            Ok(kf)
         } else {
             Err(errors)
         }
@@ -112,30 +206,49 @@ impl KnownFailures {
         })
     }
 
-    /// Number of entries.
+    /// Number of expected-failure entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.failures.len()
     }
 
-    /// Whether the list is empty.
+    /// Whether the list has no entries at all.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.failures.is_empty() && self.skips.is_empty()
     }
 
-    /// Rewrite the verdict of a judged case according to the list.
+    /// The skip entry for a case, if the case must not be run.
+    pub fn skip(&self, id: &str) -> Option<&Entry> {
+        match self.by_case.get(id) {
+            Some((true, i)) => self.skips.get(*i),
+            _ => None,
+        }
+    }
+
+    fn failure(&self, id: &str) -> Option<&Entry> {
+        match self.by_case.get(id) {
+            Some((false, i)) => self.failures.get(*i),
+            _ => None,
+        }
+    }
+
+    /// Rewrite the verdict of a judged case according to the list, keeping the verdict the
+    /// judge gave in [`CaseResult::judged`].
     pub fn apply(&self, r: &mut CaseResult) {
-        let Some(entry) = self.entries.get(&r.id) else {
+        let Some(entry) = self.failure(&r.id) else {
             return;
         };
         let was = r.verdict;
+        r.judged = Some(was);
         let detail = r.reason.clone().unwrap_or_default();
         let failing = was.is_failure() || was == Verdict::NonStrict;
         if !failing {
             r.verdict = Verdict::Fail;
             r.reason = Some(format!(
-                "listed as a known failure ({}) but the verdict is {}: remove the entry",
+                "listed as a known failure ({}, {}) but the verdict is {}: remove the entry `{}`",
+                entry.requirement,
                 entry.reason,
-                was.name()
+                was.name(),
+                entry.pattern
             ));
         } else if entry.verdict.is_some_and(|v| v != was) {
             r.reason = Some(format!(
@@ -147,11 +260,104 @@ impl KnownFailures {
         } else {
             r.verdict = Verdict::KnownFailure;
             r.reason = Some(format!(
-                "known failure: {} (was {}: {detail})",
+                "known failure of {}: {} (was {}: {detail})",
+                entry.requirement,
                 entry.reason,
                 was.name()
             ));
         }
+    }
+
+    /// The list rewritten from a run: entries whose cases still all fail are kept as written
+    /// (reason and requirement included); entries with cases that no longer fail shrink to the
+    /// ids that still do; failures nobody listed get new entries whose reason starts with
+    /// `UNEXPLAINED` for a human to replace (or, for a case with flags, name the flags that explain
+    /// it). Entries for cases the run did not select, and
+    /// skips, are kept unchanged. Returns the YAML text.
+    pub fn updated(&self, results: &[CaseResult], suite: &Suite) -> String {
+        let judged: BTreeMap<&str, &CaseResult> =
+            results.iter().map(|r| (r.id.as_str(), r)).collect();
+        let still_failing = |id: &str| -> Option<bool> {
+            judged.get(id).map(|r| {
+                let v = r.judged.unwrap_or(r.verdict);
+                v.is_failure() || v == Verdict::NonStrict
+            })
+        };
+        let mut out = File::default();
+        let mut covered = BTreeSet::new();
+        for e in &self.failures {
+            let failing: Vec<&String> = e
+                .cases
+                .iter()
+                .filter(|id| still_failing(id).unwrap_or(true))
+                .collect();
+            covered.extend(e.cases.iter().cloned());
+            let raw = |id: &str, count| RawEntry {
+                id: id.to_owned(),
+                count,
+                requirement: e.requirement.clone(),
+                reason: e.reason.clone(),
+                verdict: e.verdict.map(|v| v.name().to_owned()),
+            };
+            if failing.len() == e.cases.len() {
+                let count = e.pattern.contains('*').then_some(e.cases.len());
+                out.known_failures.push(raw(&e.pattern, count));
+            } else {
+                out.known_failures
+                    .extend(failing.iter().map(|id| raw(id.as_str(), None)));
+            }
+        }
+        for r in results {
+            let v = r.judged.unwrap_or(r.verdict);
+            let failing = v.is_failure() || v == Verdict::NonStrict;
+            if failing && !covered.contains(&r.id) && self.skip(&r.id).is_none() {
+                let why: String = r
+                    .reason
+                    .clone()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(160)
+                    .collect();
+                // A flagged case carries its explanation in the vectors' flag declarations.
+                let meanings: Vec<String> = r
+                    .flags
+                    .iter()
+                    .map(|f| {
+                        let meaning = suite.flags.get(&r.file).and_then(|m| m.get(f));
+                        format!("{f} ({})", meaning.map_or("", String::as_str).trim())
+                    })
+                    .collect();
+                let reason = if r.flags.is_empty() {
+                    format!("UNEXPLAINED ({}): {why}", v.name())
+                } else {
+                    format!("flagged {}", meanings.join("; "))
+                };
+                out.known_failures.push(RawEntry {
+                    id: r.id.clone(),
+                    count: None,
+                    requirement: r.reqs.first().cloned().unwrap_or_default(),
+                    reason,
+                    verdict: None,
+                });
+            }
+        }
+        out.skip = self
+            .skips
+            .iter()
+            .map(|e| RawEntry {
+                id: e.pattern.clone(),
+                count: e.pattern.contains('*').then_some(e.cases.len()),
+                requirement: e.requirement.clone(),
+                reason: e.reason.clone(),
+                verdict: None,
+            })
+            .collect();
+        let body = yaml::to_string(&out).unwrap_or_default();
+        format!(
+            "# Known failures (see harness/src/known_failures.rs for the semantics).\n\
+             # Rewritten by `m2m-conformance certify --update-known-failures`; review every\n\
+             # UNEXPLAINED reason before committing.\n{body}"
+        )
     }
 }
 
@@ -179,7 +385,13 @@ mod tests {
         };
         Suite {
             dir: ".".into(),
-            cases: vec![case("a"), case("b"), case("c")],
+            cases: vec![
+                case("a"),
+                case("b"),
+                case("c"),
+                case("flip-1"),
+                case("flip-2"),
+            ],
             flags: BTreeMap::new(),
         }
     }
@@ -189,11 +401,12 @@ mod tests {
             id: id.into(),
             chapter: "c".into(),
             file: "f.yaml".into(),
-            reqs: vec![],
+            reqs: vec!["X-Y-001".into()],
             op: "wire.detect".into(),
             result: "valid",
             flags: vec![],
             verdict,
+            judged: None,
             reason: Some("why".into()),
             duration_ms: 0.0,
             expected: None,
@@ -203,50 +416,100 @@ mod tests {
         }
     }
 
+    const LIST: &str = "known_failures:\n  - {id: a, requirement: X-Y-001, reason: gap}\n  - {id: 'c::b', requirement: X-Y-001, reason: hang, verdict: timeout}\n  - {id: 'flip-*', count: 2, requirement: X-Y-001, reason: flips}\nskip:\n  - {id: c, requirement: X-Y-001, reason: wedges}\n";
+
     #[test]
     fn strict_semantics() {
-        let kf = KnownFailures::parse(
-            "known_failures:\n  - {id: a, reason: gap}\n  - {id: 'c::b', reason: hang, verdict: timeout}\n",
-            &suite(),
-        )
-        .unwrap();
-        assert_eq!(kf.len(), 2);
+        let kf = KnownFailures::parse(LIST, &suite()).unwrap();
+        assert_eq!(kf.len(), 3);
         let mut r = result("a", Verdict::Fail);
         kf.apply(&mut r);
         assert_eq!(r.verdict, Verdict::KnownFailure);
+        assert_eq!(r.judged, Some(Verdict::Fail));
         let mut r = result("a", Verdict::Pass);
         kf.apply(&mut r);
         assert_eq!(r.verdict, Verdict::Fail, "an unexpected pass fails");
         let mut r = result("b", Verdict::Crash);
         kf.apply(&mut r);
-        assert_eq!(
-            r.verdict,
-            Verdict::Crash,
-            "another failing verdict stays a failure"
-        );
+        assert_eq!(r.verdict, Verdict::Crash, "another failing verdict stays");
         let mut r = result("b", Verdict::Timeout);
         kf.apply(&mut r);
         assert_eq!(r.verdict, Verdict::KnownFailure);
+        let mut r = result("flip-2", Verdict::NonStrict);
+        kf.apply(&mut r);
+        assert_eq!(r.verdict, Verdict::KnownFailure, "globs match");
+        assert!(kf.skip("c").is_some() && kf.skip("a").is_none());
         let mut r = result("c", Verdict::Fail);
         kf.apply(&mut r);
-        assert_eq!(r.verdict, Verdict::Fail, "unlisted failures stay failures");
+        assert_eq!(
+            r.verdict,
+            Verdict::Fail,
+            "a skip is not an expected failure"
+        );
     }
 
     #[test]
     fn bad_lists_are_rejected() {
         let s = suite();
-        assert!(KnownFailures::parse("known_failures:\n  - {id: zz, reason: x}\n", &s).is_err());
-        assert!(KnownFailures::parse("known_failures:\n  - {id: a, reason: ''}\n", &s).is_err());
-        assert!(KnownFailures::parse(
-            "known_failures:\n  - {id: a, reason: x, verdict: pass}\n",
-            &s
-        )
-        .is_err());
-        assert!(KnownFailures::parse(
-            "known_failures:\n  - {id: a, reason: x}\n  - {id: a, reason: y}\n",
-            &s
-        )
-        .is_err());
-        assert!(KnownFailures::parse("known_failures:\n  - {id: a, why: x}\n", &s).is_err());
+        let bad = [
+            "known_failures:\n  - {id: zz, requirement: X-Y-001, reason: x}\n",
+            "known_failures:\n  - {id: a, requirement: X-Y-001, reason: ''}\n",
+            "known_failures:\n  - {id: a, requirement: X-Y-001, reason: x, verdict: pass}\n",
+            "known_failures:\n  - {id: a, requirement: X-Y-001, reason: x}\n  - {id: a, requirement: X-Y-001, reason: y}\n",
+            "known_failures:\n  - {id: a, requirement: X-Y-001, why: x}\n",
+            "known_failures:\n  - {id: a, reason: x}\n",
+            "known_failures:\n  - {id: a, requirement: Z-Z-009, reason: x}\n",
+            "known_failures:\n  - {id: 'flip-*', requirement: X-Y-001, reason: unbounded}\n",
+            "known_failures:\n  - {id: 'flip-*', count: 3, requirement: X-Y-001, reason: wrong bound}\n",
+            "known_failures:\n  - {id: a, count: 1, requirement: X-Y-001, reason: not a glob}\n",
+            "skip:\n  - {id: a, requirement: X-Y-001, reason: x, verdict: fail}\n",
+            "known_failures:\n  - {id: a, requirement: X-Y-001, reason: x}\nskip:\n  - {id: '*', count: 5, requirement: X-Y-001, reason: overlap}\n",
+        ];
+        for text in bad {
+            assert!(KnownFailures::parse(text, &s).is_err(), "accepted: {text}");
+        }
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("flip-*", "flip-12"));
+        assert!(glob_match("*-12", "flip-12"));
+        assert!(glob_match("f*p*2", "flip-12"));
+        assert!(!glob_match("f*x*2", "flip-12"));
+        assert!(!glob_match("flip-*-*", "flip-1"));
+        assert!(glob_match("exact", "exact") && !glob_match("exact", "exactly"));
+    }
+
+    #[test]
+    fn update_keeps_explained_entries_drops_fixed_ones_and_adds_new_failures() {
+        let kf = KnownFailures::parse(LIST, &suite()).unwrap();
+        let mut results = vec![
+            result("a", Verdict::Pass),      // fixed: entry dropped
+            result("b", Verdict::Timeout),   // still failing: kept
+            result("flip-1", Verdict::Fail), // glob half fixed: shrinks to flip-1
+            result("flip-2", Verdict::Pass),
+        ];
+        for r in &mut results {
+            kf.apply(r);
+        }
+        let mut extra = result("a", Verdict::Pass);
+        extra.id = "new".into();
+        extra.verdict = Verdict::Crash;
+        results.push(extra);
+        let text = kf.updated(&results, &suite());
+        assert!(!text.contains("id: a\n"), "{text}");
+        assert!(
+            text.contains("id: c::b") || text.contains("id: b"),
+            "{text}"
+        );
+        assert!(
+            text.contains("id: flip-1") && !text.contains("flip-*"),
+            "{text}"
+        );
+        assert!(
+            text.contains("id: new") && text.contains("UNEXPLAINED (crash)"),
+            "{text}"
+        );
+        assert!(text.contains("skip:") && text.contains("wedges"), "{text}");
     }
 }

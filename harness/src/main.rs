@@ -61,6 +61,10 @@ enum Command {
         /// that fail get `known-failure`; listed cases that pass fail the run.
         #[arg(long)]
         known_failures: Option<PathBuf>,
+        /// After the run, rewrite the --known-failures file from its results: keep entries
+        /// that still fail, drop fixed ones, add new failures marked UNEXPLAINED.
+        #[arg(long, requires = "known_failures")]
+        update_known_failures: bool,
     },
     /// List chapters, ops or vectors.
     List {
@@ -270,6 +274,7 @@ fn main() -> ExitCode {
                     strict,
                     no_report,
                     known_failures,
+                    update_known_failures,
                 } => certify(
                     &root,
                     &spec,
@@ -281,6 +286,7 @@ fn main() -> ExitCode {
                     strict,
                     no_report,
                     known_failures,
+                    update_known_failures,
                 ),
                 Command::Show {
                     id,
@@ -307,6 +313,7 @@ fn certify(
     strict: bool,
     no_report: bool,
     known_failures: Option<PathBuf>,
+    update_known_failures: bool,
 ) -> ExitCode {
     let (mut target, info, opts) = match start_target(target_spec, timeout) {
         Ok(t) => t,
@@ -314,6 +321,8 @@ fn certify(
     };
     let known = match &known_failures {
         None => None,
+        // --update-known-failures may create the list.
+        Some(path) if update_known_failures && !path.exists() => Some(KnownFailures::default()),
         Some(path) => match KnownFailures::load(path, suite) {
             Ok(k) => Some(k),
             Err(errs) => {
@@ -353,6 +362,17 @@ fn certify(
         bar.inc(1);
     });
     bar.finish_and_clear();
+    if update_known_failures {
+        if let (Some(path), Some(list)) = (&known_failures, &run_opts.known_failures) {
+            if let Err(e) = std::fs::write(path, list.updated(&results, suite)) {
+                return setup_error(format!("cannot write {}: {e}", path.display()));
+            }
+            println!(
+                "rewrote {} from this run; review every UNEXPLAINED reason",
+                path.display()
+            );
+        }
+    }
     let report = Report::new(
         spec,
         info.clone(),
@@ -542,6 +562,7 @@ fn short(v: Verdict) -> &'static str {
         Verdict::NonStrict => "nonstrct",
         Verdict::Unsupported => "unsupp",
         Verdict::KnownFailure => "known",
+        Verdict::Skipped => "skipped",
         Verdict::Fail => "fail",
         Verdict::Timeout => "timeout",
         Verdict::Crash => "crash",

@@ -29,6 +29,9 @@ pub struct CaseResult {
     pub flags: Vec<String>,
     /// The verdict.
     pub verdict: Verdict,
+    /// The judge's verdict, when a known-failures list rewrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judged: Option<Verdict>,
     /// Why, for non-pass verdicts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -110,12 +113,34 @@ fn judged(
         result: case.result.name(),
         flags: case.flags.clone(),
         verdict,
+        judged: None,
         reason,
         duration_ms: duration.as_secs_f64() * 1000.0,
         diff: (detail && verdict != Verdict::Unsupported).then(|| judge::diff(&expected, &actual)),
         expected: detail.then(|| judge::abbreviate(&expected)),
         actual: detail.then(|| judge::abbreviate(&actual)),
         evidence: detail.then(|| abbreviate_evidence(evidence)),
+    }
+}
+
+/// The result of a case a known-failures list says to skip: never sent.
+fn skipped(case: &Case, entry: &crate::known_failures::Entry) -> CaseResult {
+    CaseResult {
+        id: case.id.clone(),
+        chapter: case.chapter.clone(),
+        file: case.file.clone(),
+        reqs: case.reqs.clone(),
+        op: case.op.clone(),
+        result: case.result.name(),
+        flags: case.flags.clone(),
+        verdict: Verdict::Skipped,
+        judged: None,
+        reason: Some(format!("skipped ({}): {}", entry.requirement, entry.reason)),
+        duration_ms: 0.0,
+        diff: None,
+        expected: None,
+        actual: None,
+        evidence: None,
     }
 }
 
@@ -149,6 +174,12 @@ pub fn run_all(
 ) -> Vec<CaseResult> {
     let mut results = Vec::new();
     for case in cases.iter().filter(|c| selected(c, &opts.filters)) {
+        if let Some(entry) = opts.known_failures.as_ref().and_then(|k| k.skip(&case.id)) {
+            let r = skipped(case, entry);
+            progress(&r);
+            results.push(r);
+            continue;
+        }
         let mut r = run_case(case, target, info, opts.policy);
         if let Some(kf) = &opts.known_failures {
             kf.apply(&mut r);

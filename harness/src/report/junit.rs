@@ -11,7 +11,7 @@ fn io(e: impl std::fmt::Display) -> std::io::Error {
 }
 
 /// Render the report as JUnit XML. `fail`/`non-strict` → `<failure>`, `timeout`/`crash`/
-/// `harness-error` → `<error>`, `unsupported` and `known-failure` → `<skipped>`; `acceptable` passes with a
+/// `harness-error` → `<error>`, `unsupported`, `known-failure` and `skipped` → `<skipped>`; `acceptable` passes with a
 /// `<system-out>` note.
 pub fn render(r: &Report) -> std::io::Result<String> {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
@@ -43,7 +43,12 @@ pub fn render(r: &Report) -> std::io::Result<String> {
             .count();
         let skipped = cases
             .iter()
-            .filter(|c| matches!(c.verdict, Verdict::Unsupported | Verdict::KnownFailure))
+            .filter(|c| {
+                matches!(
+                    c.verdict,
+                    Verdict::Unsupported | Verdict::KnownFailure | Verdict::Skipped
+                )
+            })
             .count();
         let time: f64 = cases.iter().map(|c| c.duration_ms).sum::<f64>() / 1000.0;
         suite.push_attribute(("name", ch.chapter.as_str()));
@@ -67,7 +72,7 @@ pub fn render(r: &Report) -> std::io::Result<String> {
             let element = match c.verdict {
                 Verdict::Fail | Verdict::NonStrict => Some("failure"),
                 Verdict::Timeout | Verdict::Crash | Verdict::HarnessError => Some("error"),
-                Verdict::Unsupported | Verdict::KnownFailure => Some("skipped"),
+                Verdict::Unsupported | Verdict::KnownFailure | Verdict::Skipped => Some("skipped"),
                 Verdict::Acceptable => Some("system-out"),
                 Verdict::Pass => None,
             };
