@@ -91,6 +91,11 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         http: Option<String>,
     },
+    /// Render, combine or compare report.json files.
+    Report {
+        #[command(subcommand)]
+        what: ReportCommand,
+    },
     /// Regenerate spec/requirements.yaml from the chapters (or, with --check, verify it).
     SpecIndex {
         /// Exit 1 if the committed index is stale instead of rewriting it.
@@ -113,6 +118,35 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Render one report.json as a self-contained HTML page.
+    Html {
+        /// The report.json of a run.
+        report: PathBuf,
+        /// Output file (default: report.html next to the input).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Combine several report.json files into one requirement × implementation HTML matrix.
+    Matrix {
+        /// The report.json files, one per implementation.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Output file.
+        #[arg(long, short, default_value = "matrix.html")]
+        output: PathBuf,
+    },
+    /// Compare two report.json files: fixed, broken, changed, new and removed cases (Markdown on
+    /// stdout, for pull requests). Exit 1 when a case broke.
+    Diff {
+        /// The older report.json.
+        old: PathBuf,
+        /// The newer report.json.
+        new: PathBuf,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ListWhat {
     Chapters,
@@ -131,6 +165,7 @@ fn main() -> ExitCode {
     let spec_dir = root.join("spec");
     let vectors_dir = root.join("vectors");
     match cli.command {
+        Command::Report { what } => report_command(what),
         Command::ServeTestee { http: None } => match m2m_reference::testee::serve_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => setup_error(e),
@@ -293,7 +328,9 @@ fn main() -> ExitCode {
                     target,
                     timeout,
                 } => show(&spec, &suite, &id, target.as_deref(), timeout),
-                Command::ServeTestee { .. } | Command::SpecIndex { .. } => {
+                Command::ServeTestee { .. }
+                | Command::SpecIndex { .. }
+                | Command::Report { .. } => {
                     unreachable!("handled above")
                 }
             }
@@ -553,6 +590,66 @@ fn print_summary(r: &Report, elapsed: Duration) {
         elapsed.as_secs_f64(),
         r.summary.failures()
     );
+}
+
+fn read_report(path: &std::path::Path) -> Result<serde_json::Value, ExitCode> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| setup_error(format!("{}: {e}", path.display())))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| setup_error(format!("{}: not a report.json: {e}", path.display())))?;
+    if value
+        .get("report_format")
+        .and_then(serde_json::Value::as_u64)
+        != Some(u64::from(m2m_conformance::report::REPORT_FORMAT))
+    {
+        return Err(setup_error(format!(
+            "{}: not a report.json of format {}",
+            path.display(),
+            m2m_conformance::report::REPORT_FORMAT
+        )));
+    }
+    Ok(value)
+}
+
+fn report_command(what: ReportCommand) -> ExitCode {
+    use m2m_conformance::report::{diff, html};
+    let write = |path: &std::path::Path, text: String| match std::fs::write(path, text) {
+        Ok(()) => {
+            println!("wrote {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => setup_error(format!("{}: {e}", path.display())),
+    };
+    match what {
+        ReportCommand::Html { report, output } => match read_report(&report) {
+            Ok(v) => write(
+                &output.unwrap_or_else(|| report.with_file_name("report.html")),
+                html::render(&v),
+            ),
+            Err(code) => code,
+        },
+        ReportCommand::Matrix { reports, output } => {
+            match reports
+                .iter()
+                .map(|p| read_report(p))
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(values) => write(&output, html::render_matrix(&values)),
+                Err(code) => code,
+            }
+        }
+        ReportCommand::Diff { old, new } => match (read_report(&old), read_report(&new)) {
+            (Ok(a), Ok(b)) => {
+                print!("{}", diff::render(&a, &b));
+                if diff::diff(&a, &b).broken.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            (Err(code), _) | (_, Err(code)) => code,
+        },
+    }
 }
 
 fn short(v: Verdict) -> &'static str {

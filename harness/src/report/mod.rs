@@ -1,4 +1,5 @@
-//! Reports. JSON ([`Report`]) is canonical; Markdown and JUnit XML are rendered from it.
+//! Reports. JSON ([`Report`]) is canonical; Markdown, JUnit XML and HTML are rendered from it;
+//! [`diff`] compares two JSON reports and [`html::render_matrix`] combines several.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,6 +11,8 @@ use crate::run::CaseResult;
 use crate::spec::Spec;
 use crate::target::TesteeInfo;
 
+pub mod diff;
+pub mod html;
 pub mod junit;
 pub mod markdown;
 
@@ -188,9 +191,11 @@ impl Report {
         }
     }
 
-    /// Write `report.json`, `report.md` and `junit.xml` into `dir`.
+    /// Write `report.json`, `report.md`, `junit.xml` and `report.html` into `dir`.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
+        let value = serde_json::to_value(self).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join("report.html"), html::render(&value))?;
         let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         std::fs::write(dir.join("report.json"), json + "\n")?;
         std::fs::write(dir.join("report.md"), markdown::render(self))?;

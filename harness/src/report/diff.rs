@@ -1,0 +1,197 @@
+//! `m2m-conformance report diff OLD.json NEW.json`: what changed between two runs, as Markdown
+//! for a pull request. Cases are matched by `chapter::id`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::judge::Verdict;
+
+/// The cases of a report by `chapter::id` → (verdict, reason).
+fn cases(report: &Value) -> BTreeMap<String, (String, String)> {
+    report["cases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            (
+                format!(
+                    "{}::{}",
+                    c["chapter"].as_str().unwrap_or(""),
+                    c["id"].as_str().unwrap_or("")
+                ),
+                (
+                    c["verdict"].as_str().unwrap_or("").to_owned(),
+                    c["reason"].as_str().unwrap_or("").to_owned(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn failing(verdict: &str) -> bool {
+    Verdict::from_name(verdict).is_some_and(Verdict::is_failure)
+}
+
+/// What changed between two reports.
+#[derive(Debug, Default, PartialEq)]
+pub struct Diff {
+    /// Failing before, not failing now: (case, old verdict, new verdict).
+    pub fixed: Vec<(String, String, String)>,
+    /// Not failing before, failing now: (case, old verdict, new verdict, reason).
+    pub broken: Vec<(String, String, String, String)>,
+    /// Another verdict change that is neither: (case, old, new).
+    pub changed: Vec<(String, String, String)>,
+    /// Only in the new report: (case, verdict).
+    pub new: Vec<(String, String)>,
+    /// Only in the old report: (case, verdict).
+    pub removed: Vec<(String, String)>,
+}
+
+/// Compare two reports.
+pub fn diff(old: &Value, new: &Value) -> Diff {
+    let (a, b) = (cases(old), cases(new));
+    let mut d = Diff::default();
+    for (id, (va, _)) in &a {
+        match b.get(id) {
+            None => d.removed.push((id.clone(), va.clone())),
+            Some((vb, reason)) if va != vb => match (failing(va), failing(vb)) {
+                (true, false) => d.fixed.push((id.clone(), va.clone(), vb.clone())),
+                (false, true) => {
+                    d.broken
+                        .push((id.clone(), va.clone(), vb.clone(), reason.clone()))
+                }
+                _ => d.changed.push((id.clone(), va.clone(), vb.clone())),
+            },
+            Some(_) => {}
+        }
+    }
+    for (id, (vb, _)) in &b {
+        if !a.contains_key(id) {
+            d.new.push((id.clone(), vb.clone()));
+        }
+    }
+    d
+}
+
+fn name(r: &Value) -> String {
+    format!(
+        "{} {} (suite {} {})",
+        r["target"]["name"].as_str().unwrap_or("?"),
+        r["target"]["version"].as_str().unwrap_or("?"),
+        r["suite_version"].as_str().unwrap_or("?"),
+        r["suite_commit"]
+            .as_str()
+            .unwrap_or("")
+            .chars()
+            .take(10)
+            .collect::<String>()
+    )
+}
+
+fn md(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Render the diff as Markdown.
+pub fn render(old: &Value, new: &Value) -> String {
+    let d = diff(old, new);
+    let mut out = String::new();
+    let _ = writeln!(out, "## Conformance diff\n");
+    let _ = writeln!(out, "- old: {}", name(old));
+    let _ = writeln!(out, "- new: {}", name(new));
+    let _ = writeln!(
+        out,
+        "- {} fixed, {} broken, {} other verdict changes, {} new, {} removed\n",
+        d.fixed.len(),
+        d.broken.len(),
+        d.changed.len(),
+        d.new.len(),
+        d.removed.len()
+    );
+    if !d.broken.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Broken\n\n| case | was | now | reason |\n|---|---|---|---|"
+        );
+        for (id, a, b, why) in &d.broken {
+            let _ = writeln!(out, "| `{id}` | {a} | **{b}** | {} |", md(why));
+        }
+        out.push('\n');
+    }
+    for (title, rows) in [("Fixed", &d.fixed), ("Other verdict changes", &d.changed)] {
+        if !rows.is_empty() {
+            let _ = writeln!(out, "### {title}\n\n| case | was | now |\n|---|---|---|");
+            for (id, a, b) in rows {
+                let _ = writeln!(out, "| `{id}` | {a} | {b} |");
+            }
+            out.push('\n');
+        }
+    }
+    for (title, rows) in [("New cases", &d.new), ("Removed cases", &d.removed)] {
+        if !rows.is_empty() {
+            let _ = writeln!(out, "### {title}\n\n| case | verdict |\n|---|---|");
+            for (id, v) in rows {
+                let _ = writeln!(out, "| `{id}` | {v} |");
+            }
+            out.push('\n');
+        }
+    }
+    if d == Diff::default() {
+        out.push_str("No verdict changed.\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn report(cases: &[(&str, &str)]) -> Value {
+        json!({
+            "target": {"name": "t", "version": "1"},
+            "suite_version": "0.1.0",
+            "cases": cases.iter().map(|(id, v)| json!({"chapter": "c", "id": id, "verdict": v, "reason": "r"})).collect::<Vec<_>>(),
+        })
+    }
+
+    #[test]
+    fn classifies_every_change() {
+        let old = report(&[
+            ("fixed", "fail"),
+            ("broken", "pass"),
+            ("same", "pass"),
+            ("soft", "pass"),
+            ("gone", "pass"),
+        ]);
+        let new = report(&[
+            ("fixed", "pass"),
+            ("broken", "crash"),
+            ("same", "pass"),
+            ("soft", "acceptable"),
+            ("added", "fail"),
+        ]);
+        let d = diff(&old, &new);
+        assert_eq!(
+            d.fixed,
+            vec![("c::fixed".into(), "fail".into(), "pass".into())]
+        );
+        assert_eq!(d.broken.len(), 1);
+        assert_eq!(d.broken[0].0, "c::broken");
+        assert_eq!(
+            d.changed,
+            vec![("c::soft".into(), "pass".into(), "acceptable".into())]
+        );
+        assert_eq!(d.new, vec![("c::added".into(), "fail".into())]);
+        assert_eq!(d.removed, vec![("c::gone".into(), "pass".into())]);
+        let text = render(&old, &new);
+        assert!(text.contains("1 fixed, 1 broken, 1 other verdict changes, 1 new, 1 removed"));
+        assert!(text.contains("| `c::broken` | pass | **crash** | r |"));
+        assert_eq!(
+            render(&old, &old).lines().last(),
+            Some("No verdict changed.")
+        );
+    }
+}
