@@ -660,7 +660,7 @@ def build():
        [R(msg("PING", sid=SID, payload={}, ts="1700000000000"))], near_miss=True)
     sc(f, "sess-msg-zero-timestamp", "timestamp 0 is accepted and not interpreted", ["SESSION-MSG-004"],
        [R(msg("PING", sid=SID, payload={}, ts=0))])
-    sc(f, "sess-msg-not-json", "text that is not JSON is malformed", ["SESSION-MSG-001"], [R("PING")], near_miss=True)
+    sc(f, "sess-msg-not-json", "text that is not JSON is malformed", ["SESSION-MSG-001", "SESSION-ERR-001"], [R("PING")], near_miss=True)
     sc(f, "sess-msg-array", "a JSON array is malformed", ["SESSION-MSG-001"], [R("[]")], near_miss=True)
     sc(f, "sess-msg-missing-type", "a message without type is malformed", ["SESSION-MSG-002"],
        [R(dumps({"session_id": SID, "payload": {}, "timestamp": T0}))], near_miss=True)
@@ -750,7 +750,7 @@ def build():
        TO_STATE["Established"] + [R(data("#M2M[v3.0]|DATA:%%%", algorithm="brotli"))], near_miss=True)
     sc(f, "sess-tr-data-bad-frame", "a broken M2M frame is reported with its class", ["SESSION-DATA-004"],
        TO_STATE["Established"] + [R(data("#M2M|1|%%%"))], near_miss=True)
-    sc(f, "sess-tr-error-continues", "a refused step does not end the scenario", ["SESSION-RUN-003", "SESSION-RUN-002", "SESSION-SM-002"],
+    sc(f, "sess-tr-error-continues", "a refused step does not end the scenario", ["SESSION-RUN-003", "SESSION-RUN-002", "SESSION-SM-002", "SESSION-ERR-001"],
        [R("garbage"), R(msg("HELLO")), R(hello()), R(data(M2M[JSON_HI]))])
     sc(f, "sess-tr-closing-then-peer-close", "Closing moves to Closed on the peer's CLOSE", ["SESSION-SM-006", "SESSION-SM-007"],
        TO_STATE["Closing"] + [R(ctl("CLOSE"))])
@@ -772,7 +772,7 @@ def build():
        TO_STATE["Established"] + [ADV(200_000), R(ctl("PING")), ADV(200_000), SEND(JSON_HI)], **NT)
     sc(f, "sess-exp-refused-hello-refreshes", "even a refused HELLO is activity", ["SESSION-EXPIRY-002"],
        TO_STATE["Established"] + [ADV(200_000), R(hello()), ADV(200_000), SEND(JSON_HI)], **NT)
-    sc(f, "sess-exp-close-not-activity", "a local close is not activity (DATA is refused anyway once Closing)", ["SESSION-EXPIRY-002"],
+    sc(f, "sess-exp-pong-refreshes", "a received PONG is activity and keeps the session alive", ["SESSION-EXPIRY-002"],
        TO_STATE["Established"] + [ADV(200_000), R(ctl("PONG")), ADV(200_000), SEND(JSON_HI)], **NT)
     sc(f, "sess-exp-pong-sent-not-activity", "answering PING sends PONG but the PING itself is the activity; 301 s after it DATA expires",
        ["SESSION-EXPIRY-002", "SESSION-EXPIRY-001"], TO_STATE["Established"] + [R(ctl("PING")), ADV(300_001), R(data("x", algorithm="none"))], near_miss=True, **NT)

@@ -7,7 +7,8 @@
 //!
 //! Beyond upstream: `--binary` makes `compress -a m2m` emit, and `decompress` read, the binary
 //! form of the M2M v1 frame (raw bytes, never a trailing newline); `peek` prints a frame's
-//! headers as pretty JSON without touching its payload [FRAME-PEEK-001].
+//! headers as pretty JSON without touching its payload [FRAME-PEEK-001]; `session hello` prints a
+//! default HELLO and `session run` plays a `session.run` scenario [SESSION-RUN-001].
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -86,6 +87,28 @@ enum Command {
     },
     /// Run the reference as a testee: JSON Lines requests on stdin, responses on stdout.
     ServeTestee,
+    /// Session protocol helpers: print a HELLO, or play a scripted scenario.
+    #[command(subcommand)]
+    Session(SessionCommand),
+}
+
+#[derive(Subcommand)]
+enum SessionCommand {
+    /// Print the HELLO of a default endpoint (compact JSON) [SESSION-CAPS-004].
+    Hello {
+        /// The agent id to announce.
+        #[arg(long, default_value = "m2m-ref")]
+        agent_id: String,
+        /// The timestamp in ms (default: the system clock).
+        #[arg(long)]
+        now_ms: Option<u64>,
+    },
+    /// Play a scenario: the input is the args object of the `session.run` op (spec 12-session
+    /// section 8); prints the result as pretty JSON, exit 1 on an error.
+    Run {
+        #[command(flatten)]
+        io: Io,
+    },
 }
 
 fn read_input(io: &Io) -> std::io::Result<Vec<u8>> {
@@ -131,9 +154,46 @@ fn fail(class: &str, message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
+fn session_command(cmd: SessionCommand) -> ExitCode {
+    use m2m_reference::session::{Capabilities, Message};
+    use m2m_reference::testee::{dispatch, Reply};
+    match cmd {
+        SessionCommand::Hello { agent_id, now_ms } => {
+            let now = now_ms.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as u64)
+            });
+            let caps = Capabilities::default_with_agent_id(&agent_id);
+            println!("{}", Message::hello(&caps, now).to_json());
+            ExitCode::SUCCESS
+        }
+        SessionCommand::Run { io } => {
+            let input = match read_input(&io) {
+                Ok(b) => b,
+                Err(e) => return fail("io", e),
+            };
+            let args: serde_json::Value = match serde_json::from_slice(&input) {
+                Ok(v) => v,
+                Err(e) => return fail("bad_args", e),
+            };
+            match dispatch("session.run", &args) {
+                Reply::Ok(v) => {
+                    let text = serde_json::to_string_pretty(&v).unwrap_or_default();
+                    write_output(&io, text.as_bytes())
+                        .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS)
+                }
+                Reply::Error { class, message } => fail(&class, message),
+                Reply::Unsupported(m) => fail("unsupported", m),
+            }
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Session(cmd) => session_command(cmd),
         Command::ServeTestee => match m2m_reference::testee::serve_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail("io", e),

@@ -206,6 +206,38 @@ pub struct SecurityCaps {
     pub block_threshold: f32,
 }
 
+impl Capabilities {
+    /// The default capabilities of an endpoint, with the given agent id (upstream draws a random
+    /// UUID here; this crate leaves randomness to the caller). [SESSION-CAPS-004]
+    pub fn default_with_agent_id(agent_id: &str) -> Self {
+        Capabilities {
+            version: super::PROTOCOL_VERSION.to_owned(),
+            agent_id: agent_id.to_owned(),
+            agent_type: "m2m-rust".to_owned(),
+            compression: CompressionCaps {
+                algorithms: vec![
+                    Algorithm::M2m,
+                    Algorithm::TokenNative,
+                    Algorithm::Brotli,
+                    Algorithm::None,
+                ],
+                max_payload: 0,
+                streaming: true,
+                ml_routing: false,
+                encodings: vec![Encoding::Cl100kBase, Encoding::O200kBase],
+                preferred_encoding: Encoding::Cl100kBase,
+            },
+            security: SecurityCaps {
+                threat_detection: false,
+                model_version: None,
+                blocking_mode: false,
+                block_threshold: 0.8,
+            },
+            extensions: BTreeMap::new(),
+        }
+    }
+}
+
 impl Message {
     fn new(kind: MessageType, session_id: Option<&str>, payload: Payload, now_ms: u64) -> Self {
         Message {
