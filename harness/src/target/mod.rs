@@ -5,12 +5,14 @@
 //! |---|---|
 //! | `ref` | [`reference::ReferenceTarget`], the embedded reference, in-process |
 //! | `stdin:<command>` | [`stdin::StdinTarget`], a testee process speaking JSON Lines |
+//! | `m2m-http:<url>` | [`m2m_http::M2mHttpTarget`], a running M2M HTTP server (op `http.run` only) |
 
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
 
+pub mod m2m_http;
 pub mod reference;
 pub mod stdin;
 
@@ -112,6 +114,8 @@ pub fn from_spec(spec: &str, opts: TargetOptions) -> Result<Box<dyn Target>, Set
             return Err(SetupError::UnknownTarget(spec.to_owned()));
         }
         Ok(Box::new(stdin::StdinTarget::new(cmd, opts)))
+    } else if let Some(url) = spec.strip_prefix("m2m-http:") {
+        Ok(Box::new(m2m_http::M2mHttpTarget::new(url, opts)))
     } else {
         Err(SetupError::UnknownTarget(spec.to_owned()))
     }
