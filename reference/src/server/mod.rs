@@ -359,7 +359,7 @@ fn field<'a>(req: &'a Value, name: &str) -> Result<&'a str, Response> {
 }
 
 /// `POST /compress {content, algorithm?}` and `POST /compress/auto {content}`.
-/// [HTTP-COMPRESS-001] [HTTP-COMPRESS-002] [HTTP-COMPRESS-003]
+/// [HTTP-COMPRESS-001] [HTTP-COMPRESS-002] [HTTP-API-003]
 fn compress(body: &str, auto: bool) -> Response {
     let run = || -> Result<Response, Response> {
         let req = parse_body(body)?;
@@ -396,7 +396,7 @@ fn compress(body: &str, auto: bool) -> Response {
 
 /// The heuristic choice of `/compress/auto`, in order: under 100 bytes none; over 1024 bytes
 /// brotli; JSON with a top-level `messages`, `model` or `choices` m2m; 4-gram repetition above
-/// 0.3 brotli; other JSON m2m; else none. [HTTP-COMPRESS-003]
+/// 0.3 brotli; other JSON m2m; else none. [HTTP-COMPRESS-002]
 pub fn auto_select(content: &str) -> Algorithm {
     if content.len() < 100 {
         return Algorithm::None;

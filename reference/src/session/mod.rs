@@ -161,7 +161,7 @@ pub enum Call<'a> {
     Hello,
     /// Compress this content with the negotiated algorithm and send it as DATA. [SESSION-DATA-003]
     Send(&'a str),
-    /// Send CLOSE. [SESSION-CLOSE-001]
+    /// Send CLOSE. [SESSION-SM-006]
     Close,
 }
 
@@ -287,10 +287,11 @@ impl Session {
         Message::control(MessageType::Close, &self.id, now_ms).to_json()
     }
 
-    /// Perform a local call at `now_ms` (timers due by then fire first).
-    /// [SESSION-SM-003] [SESSION-SM-009] [SESSION-DATA-003] [SESSION-CLOSE-001]
+    /// Perform a local call at `now_ms`. Timers do not fire here: a driver calls
+    /// [`Session::advance`] first when time has passed (see [`Session::next_deadline`]).
+    /// [SESSION-SM-003] [SESSION-SM-006] [SESSION-SM-009] [SESSION-DATA-003]
     pub fn call(&mut self, call: Call<'_>, now_ms: u64) -> Result<Output, SessionError> {
-        let mut out = self.advance(now_ms);
+        let mut out = Output::default();
         match call {
             Call::Hello => {
                 if self.state != State::Initial {
@@ -337,10 +338,10 @@ impl Session {
             .map_or(message::Algorithm::M2m, |n| n.algorithm))
     }
 
-    /// Process one received message text at `now_ms` (timers due by then fire first).
-    /// [SESSION-SM-002]
+    /// Process one received message text at `now_ms`. Timers do not fire here (see
+    /// [`Session::call`]). [SESSION-SM-002]
     pub fn receive(&mut self, text: &str, now_ms: u64) -> Result<Output, SessionError> {
-        let mut out = self.advance(now_ms);
+        let mut out = Output::default();
         let message = Message::from_json(text)?;
         if message.kind == MessageType::Data {
             out.delivered = Some(self.receive_data(&message, now_ms)?);
@@ -376,7 +377,7 @@ impl Session {
                 self.missed_pongs = 0;
             }
             MessageType::Close => {
-                // [SESSION-CLOSE-002]
+                // [SESSION-SM-007]
                 self.stats.messages_received += 1;
                 self.state = State::Closed;
             }
