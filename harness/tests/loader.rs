@@ -26,7 +26,7 @@ fn spec_dir(root: &Path) -> Spec {
     }
     std::fs::write(dir.join("01-detection.md"), CHAPTER).unwrap();
     // ops.yaml names the chapters of its active ops; give them empty stubs.
-    for (n, key) in [(3, "varint"), (5, "frame")] {
+    for (n, key) in [(3, "varint"), (5, "frame"), (12, "session"), (13, "http")] {
         std::fs::write(dir.join(format!("{n:02}-{key}.md")), format!("# {key}\n")).unwrap();
     }
     Spec::load(&dir).expect("spec loads")

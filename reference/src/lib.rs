@@ -26,11 +26,15 @@
 //! | `03-varint` | [`wire::varint`] |
 //! | `04-limits` | [`wire::limits`] |
 //! | `05-frame` (`#M2M|1|`) | [`wire::frame`] |
+//! | `12-session` (handshake, DATA, keep-alive, close) | [`session`] |
+//! | `13-http` (the server's HTTP API, sans-IO) | [`server`] |
 //! | `90-testee` (testee protocol) | [`testee`] |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod server;
+pub mod session;
 pub mod testee;
 pub mod wire;
 

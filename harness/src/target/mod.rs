@@ -6,6 +6,7 @@
 //! | `ref` | [`reference::ReferenceTarget`], the embedded reference, in-process |
 //! | `stdin:<command>` | [`stdin::StdinTarget`], a testee process speaking JSON Lines |
 //! | `http:<url>` | [`http::HttpTarget`], a running testee speaking the protocol over HTTP |
+//! | `m2m-http:<url>` | [`m2m_http::M2mHttpTarget`], a running M2M HTTP server (op `http.run` only) |
 
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub mod http;
+pub mod m2m_http;
 pub mod reference;
 pub mod stdin;
 
@@ -73,7 +75,7 @@ pub struct Evidence {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SetupError {
     /// The target string is not understood.
-    #[error("unknown target `{0}` (expected `ref`, `stdin:<command>` or `http:<url>`)")]
+    #[error("unknown target `{0}` (expected `ref`, `stdin:<command>`, `http:<url>` or `m2m-http:<url>`)")]
     UnknownTarget(String),
     /// The testee could not be started or did not complete `hello`.
     #[error("testee did not start: {0}")]
@@ -124,6 +126,8 @@ pub fn from_spec(spec: &str, opts: TargetOptions) -> Result<Box<dyn Target>, Set
     } else if let Some(url) = spec.strip_prefix("http:") {
         let target = http::HttpTarget::new(url, opts).map_err(SetupError::UnknownTarget)?;
         Ok(Box::new(target))
+    } else if let Some(url) = spec.strip_prefix("m2m-http:") {
+        Ok(Box::new(m2m_http::M2mHttpTarget::new(url, opts)))
     } else {
         Err(SetupError::UnknownTarget(spec.to_owned()))
     }

@@ -7,7 +7,8 @@
 //!
 //! Beyond upstream: `--binary` makes `compress -a m2m` emit, and `decompress` read, the binary
 //! form of the M2M v1 frame (raw bytes, never a trailing newline); `peek` prints a frame's
-//! headers as pretty JSON without touching its payload [FRAME-PEEK-001].
+//! headers as pretty JSON without touching its payload [FRAME-PEEK-001]; `session hello` prints a
+//! default HELLO and `session run` plays a `session.run` scenario [SESSION-RUN-001].
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -86,6 +87,37 @@ enum Command {
     },
     /// Run the reference as a testee: JSON Lines requests on stdin, responses on stdout.
     ServeTestee,
+    /// Session protocol helpers: print a HELLO, or play a scripted scenario.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// Serve the M2M HTTP API (spec 13-http) on 127.0.0.1 until killed.
+    Server {
+        /// TCP port.
+        #[arg(short, long, default_value_t = 3000)]
+        port: u16,
+        /// Address to bind.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SessionCommand {
+    /// Print the HELLO of a default endpoint (compact JSON) [SESSION-CAPS-004].
+    Hello {
+        /// The agent id to announce.
+        #[arg(long, default_value = "m2m-ref")]
+        agent_id: String,
+        /// The timestamp in ms (default: the system clock).
+        #[arg(long)]
+        now_ms: Option<u64>,
+    },
+    /// Play a scenario: the input is the args object of the `session.run` op (spec 12-session
+    /// section 8); prints the result as pretty JSON, exit 1 on an error.
+    Run {
+        #[command(flatten)]
+        io: Io,
+    },
 }
 
 fn read_input(io: &Io) -> std::io::Result<Vec<u8>> {
@@ -131,9 +163,102 @@ fn fail(class: &str, message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
+fn session_command(cmd: SessionCommand) -> ExitCode {
+    use m2m_reference::session::{Capabilities, Message};
+    use m2m_reference::testee::{dispatch, Reply};
+    match cmd {
+        SessionCommand::Hello { agent_id, now_ms } => {
+            let now = now_ms.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as u64)
+            });
+            let caps = Capabilities::default_with_agent_id(&agent_id);
+            println!("{}", Message::hello(&caps, now).to_json());
+            ExitCode::SUCCESS
+        }
+        SessionCommand::Run { io } => {
+            let input = match read_input(&io) {
+                Ok(b) => b,
+                Err(e) => return fail("io", e),
+            };
+            let args: serde_json::Value = match serde_json::from_slice(&input) {
+                Ok(v) => v,
+                Err(e) => return fail("bad_args", e),
+            };
+            match dispatch("session.run", &args) {
+                Reply::Ok(v) => {
+                    let text = serde_json::to_string_pretty(&v).unwrap_or_default();
+                    write_output(&io, text.as_bytes())
+                        .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS)
+                }
+                Reply::Error { class, message } => fail(&class, message),
+                Reply::Unsupported(m) => fail("unsupported", m),
+            }
+        }
+    }
+}
+
+/// 16 random bytes from the operating system, for session ids (I/O stays in the binary).
+fn os_random() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        let _ = f.read_exact(&mut bytes);
+    }
+    bytes
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The HTTP front of [`m2m_reference::server::Server`]: one request at a time.
+fn serve_http(host: &str, port: u16) -> ExitCode {
+    use m2m_reference::server::{Body, Server, ServerConfig};
+    let http = match tiny_http::Server::http((host, port)) {
+        Ok(s) => s,
+        Err(e) => return fail("io", e),
+    };
+    eprintln!("m2m-ref server listening on http://{host}:{port}");
+    let mut agent = m2m_reference::session::session_id_from_random(os_random());
+    agent.insert_str(0, "m2m-ref-");
+    let mut server = Server::new(
+        ServerConfig {
+            agent_id: agent,
+            version: m2m_reference::VERSION.into(),
+        },
+        now_ms(),
+    );
+    let mut new_id = || m2m_reference::session::session_id_from_random(os_random());
+    for mut request in http.incoming_requests() {
+        let mut body = String::new();
+        let _ = request.as_reader().read_to_string(&mut body);
+        let method = request.method().as_str().to_owned();
+        let url = request.url().to_owned();
+        let resp = server.handle(&method, &url, &body, now_ms(), &mut new_id);
+        let (text, ctype) = match resp.body {
+            Body::Empty => (String::new(), None),
+            Body::Text(s) => (s, Some("text/plain; charset=utf-8")),
+            Body::Json(s) => (s, Some("application/json")),
+        };
+        let mut response = tiny_http::Response::from_string(text).with_status_code(resp.status);
+        if let Some(ct) = ctype {
+            if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", ct) {
+                response = response.with_header(h);
+            }
+        }
+        let _ = request.respond(response);
+    }
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Session(cmd) => session_command(cmd),
+        Command::Server { port, host } => serve_http(&host, port),
         Command::ServeTestee => match m2m_reference::testee::serve_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail("io", e),

@@ -81,6 +81,11 @@ impl<'a> Args<'a> {
         }
         Ok(limits)
     }
+
+    /// A field as raw JSON, for ops whose args nest structured values (e.g. `session.run`).
+    pub fn raw(&self, name: &str) -> Option<&'a Value> {
+        self.map.get(name)
+    }
 }
 
 /// Frame bytes as given to an op.
