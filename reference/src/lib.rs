@@ -26,11 +26,13 @@
 //! | `03-varint` | [`wire::varint`] |
 //! | `04-limits` | [`wire::limits`] |
 //! | `05-frame` (`#M2M|1|`) | [`wire::frame`] |
+//! | `06-secure` (HMAC and AEAD frames, HKDF hierarchy, X25519, keyring) | [`secure`] |
 //! | `90-testee` (testee protocol) | [`testee`] |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod secure;
 pub mod testee;
 pub mod wire;
 
