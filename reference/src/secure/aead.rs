@@ -21,7 +21,12 @@ fn cipher(key: &[u8]) -> Result<ChaCha20Poly1305, SecureError> {
 /// Seal `plaintext` with associated data `aad` under a 32-byte key and a 12-byte nonce; returns
 /// `nonce ‖ ciphertext ‖ tag`. Keys of any other length are `invalid_key`, nonces of any other
 /// length `invalid_nonce`. [SECURE-AEAD-001] [SECURE-AEAD-002] [SECURE-KEY-002]
-pub fn seal(key: &[u8], nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SecureError> {
+pub fn seal(
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, SecureError> {
     let cipher = cipher(key)?;
     if nonce.len() != NONCE_LEN {
         return Err(SecureError::InvalidNonce(nonce.len()));
@@ -73,8 +78,17 @@ mod tests {
 
     #[test]
     fn key_and_nonce_lengths() {
-        assert!(matches!(seal(&[0; 31], &[0; 12], b"", b""), Err(SecureError::InvalidKey(_))));
-        assert!(matches!(seal(&[0; 33], &[0; 12], b"", b""), Err(SecureError::InvalidKey(_))));
-        assert_eq!(seal(&[0; 32], &[0; 11], b"", b""), Err(SecureError::InvalidNonce(11)));
+        assert!(matches!(
+            seal(&[0; 31], &[0; 12], b"", b""),
+            Err(SecureError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            seal(&[0; 33], &[0; 12], b"", b""),
+            Err(SecureError::InvalidKey(_))
+        ));
+        assert_eq!(
+            seal(&[0; 32], &[0; 11], b"", b""),
+            Err(SecureError::InvalidNonce(11))
+        );
     }
 }

@@ -40,7 +40,7 @@ pub enum SecureError {
     #[error("security byte 0x{0:02x} is not a defined security mode")]
     UnknownMode(u8),
     /// The secured frame ends before its tag or sealed payload, or the decrypted payload is
-    /// shorter than its 8-byte length and checksum. [SECURE-HMAC-004] [SECURE-AEAD-FRAME-004]
+    /// shorter than its 8-byte length and checksum. [SECURE-HMAC-FRAME-002] [SECURE-AEAD-FRAME-004]
     #[error("secured frame is truncated: no room for {0}")]
     Truncated(&'static str),
     /// The length inside an AEAD frame's plaintext disagrees with the bytes decrypted.
@@ -71,7 +71,7 @@ pub enum SecureError {
     /// [SECURE-X25519-004]
     #[error("X25519 shared secret is all zero (low-order peer public key)")]
     LowOrderPoint,
-    /// The nonce source failed (the OS CSPRNG). [SECURE-NONCE-001]
+    /// The nonce source failed (the OS CSPRNG).
     #[error("nonce source failed: {0}")]
     NonceSource(String),
 }

@@ -19,10 +19,10 @@ use crate::wire::Limits;
 use super::nonce::NonceSource;
 use super::{aead, hmac, SecureError, AEAD_TAG_LEN, HMAC_TAG_LEN, NONCE_LEN};
 
-/// Offset of the security byte in the binary form. [SECURE-FRAME-001]
+/// Offset of the security byte in the binary form. [SECURE-HMAC-FRAME-001] [SECURE-AEAD-FRAME-001]
 pub const SECURITY_OFFSET: usize = PREFIX.len() + 3;
 
-/// The two security modes of a secured frame. [SECURE-FRAME-001]
+/// The two security modes of a secured frame. [SECURE-HMAC-FRAME-001] [SECURE-AEAD-FRAME-001]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Security byte 0x01: HMAC-SHA256 tag over the frame.
@@ -70,7 +70,7 @@ pub fn seal_hmac(json: &str, key: &[u8]) -> Result<Vec<u8>, SecureError> {
 /// Seal a JSON document as an AEAD frame with a nonce from `nonces`: the plain frame's prefix
 /// and headers with security byte 0x02, then `nonce ‖ ciphertext ‖ tag` of the plain frame's
 /// payload section (`payload_len ‖ crc32 ‖ payload`), with every header byte after the prefix
-/// as associated data. [SECURE-AEAD-FRAME-001] [SECURE-AEAD-FRAME-002] [SECURE-NONCE-001]
+/// as associated data. [SECURE-AEAD-FRAME-001]
 pub fn seal_aead(
     json: &str,
     key: &[u8],
@@ -198,7 +198,12 @@ pub fn open(data: &[u8], mode: Mode, key: &[u8], limits: &Limits) -> Result<Fram
 
 /// Open the text form: message limit on the string, prefix and canonical base64 as in chapter
 /// `frame`, then [`open`]. [SECURE-TEXT-001]
-pub fn open_text(wire: &str, mode: Mode, key: &[u8], limits: &Limits) -> Result<Frame, SecureError> {
+pub fn open_text(
+    wire: &str,
+    mode: Mode,
+    key: &[u8],
+    limits: &Limits,
+) -> Result<Frame, SecureError> {
     let binary = frame::text_to_binary(wire, limits)?;
     open(&binary, mode, key, limits)
 }
@@ -231,7 +236,10 @@ mod tests {
             for bit in 0..f.len() * 8 {
                 let mut g = f.clone();
                 g[bit / 8] ^= 1 << (bit % 8);
-                assert!(open(&g, mode, &key, &Limits::default()).is_err(), "{mode:?} bit {bit}");
+                assert!(
+                    open(&g, mode, &key, &Limits::default()).is_err(),
+                    "{mode:?} bit {bit}"
+                );
             }
         }
     }

@@ -121,7 +121,11 @@ impl Purpose {
 /// The session part of a path, with the two agent ids in byte-wise order so that both agents
 /// derive the same key. [SECURE-HIER-004]
 fn session_path(org: &str, a: &str, b: &str, session_id: &str) -> String {
-    let (lo, hi) = if a.as_bytes() <= b.as_bytes() { (a, b) } else { (b, a) };
+    let (lo, hi) = if a.as_bytes() <= b.as_bytes() {
+        (a, b)
+    } else {
+        (b, a)
+    };
     format!("{KDF_VERSION}/{org}/session/{lo}:{hi}/{session_id}")
 }
 
@@ -174,7 +178,12 @@ impl KeyHierarchy {
 
     /// `m2m/v1/{org}/session/{lo}:{hi}/{session}` from the master: the hierarchy's session
     /// route. [SECURE-HIER-004]
-    pub fn session_key(&self, a: &str, b: &str, session_id: &str) -> Result<KeyMaterial, SecureError> {
+    pub fn session_key(
+        &self,
+        a: &str,
+        b: &str,
+        session_id: &str,
+    ) -> Result<KeyMaterial, SecureError> {
         validate_id("agent", a)?;
         validate_id("agent", b)?;
         self.derive_path(&session_path(&self.org, a, b, session_id))
@@ -212,7 +221,12 @@ impl AgentKeyContext {
     /// `m2m/v1/{org}/{agent}/{purpose}` with IKM = the agent key (not the master).
     /// [SECURE-HIER-005]
     pub fn purpose_key(&self, purpose: Purpose) -> Result<KeyMaterial, SecureError> {
-        let path = format!("{KDF_VERSION}/{}/{}/{}", self.org, self.agent, purpose.label());
+        let path = format!(
+            "{KDF_VERSION}/{}/{}/{}",
+            self.org,
+            self.agent,
+            purpose.label()
+        );
         derive(&self.identity, path.as_bytes(), DERIVED_KEY_LEN)
     }
 

@@ -1,4 +1,4 @@
-//! Where AEAD nonces come from (spec `secure`, NONCE topic).
+//! Where AEAD nonces come from (spec `secure`, section 3, "Nonces").
 //!
 //! The library never draws randomness on its own: a sealing call takes a [`NonceSource`]. The
 //! default for real use is [`OsNonce`] (the operating system's CSPRNG); vectors and tests use
@@ -8,7 +8,7 @@ use rand_core::{OsRng, RngCore};
 
 use super::{SecureError, NONCE_LEN};
 
-/// A supplier of 12-byte ChaCha20-Poly1305 nonces. [SECURE-NONCE-001]
+/// A supplier of 12-byte ChaCha20-Poly1305 nonces.
 pub trait NonceSource {
     /// The next nonce. A source must never hand out the same nonce twice for one key unless the
     /// caller chose so on purpose (a fixed nonce for a test vector).
@@ -16,7 +16,7 @@ pub trait NonceSource {
 }
 
 /// Nonces drawn from the operating system's CSPRNG: the default for real senders.
-/// [SECURE-NONCE-001]
+///
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OsNonce;
 
@@ -30,7 +30,7 @@ impl NonceSource for OsNonce {
     }
 }
 
-/// Always the same nonce: for test vectors only. [SECURE-NONCE-002]
+/// Always the same nonce: for test vectors only.
 #[derive(Debug, Clone, Copy)]
 pub struct FixedNonce(pub [u8; NONCE_LEN]);
 
@@ -41,7 +41,7 @@ impl NonceSource for FixedNonce {
 }
 
 /// A counter: nonce *i* holds *start + i* as a little-endian u64 in bytes 0-7 and zeros in
-/// bytes 8-11 (the layout of upstream's test-only deterministic nonce). [SECURE-NONCE-002]
+/// bytes 8-11 (the layout of upstream's test-only deterministic nonce).
 #[derive(Debug, Clone, Copy)]
 pub struct SequenceNonce {
     next: u64,

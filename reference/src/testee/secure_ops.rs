@@ -50,7 +50,7 @@ pub const OPS: &[Op] = &[
         run: x25519_shared,
     },
     Op {
-        name: "crypto.x25519.session_key",
+        name: "crypto.x25519.session-key",
         run: x25519_session,
     },
     Op {
@@ -228,7 +228,7 @@ pub fn x25519_shared(args: &Args) -> Reply {
     })
 }
 
-/// `crypto.x25519.session_key {private_hex, peer_public_hex | peer_private_hex, context}` →
+/// `crypto.x25519.session-key {private_hex, peer_public_hex | peer_private_hex, context}` →
 /// `{key_hex}`. [SECURE-X25519-005]
 pub fn x25519_session(args: &Args) -> Reply {
     run(|| {
@@ -307,9 +307,10 @@ pub fn frame_seal(args: &Args) -> Reply {
             }
             (frame::Mode::Aead, None) => return Err(Reply::bad_args("missing `nonce_hex`")),
             (frame::Mode::Aead, Some(n)) => {
-                let n: [u8; NONCE_LEN] = n.as_slice().try_into().map_err(|_| {
-                    err(crate::secure::SecureError::InvalidNonce(n.len()))
-                })?;
+                let n: [u8; NONCE_LEN] = n
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| err(crate::secure::SecureError::InvalidNonce(n.len())))?;
                 frame::seal_aead(json_text, &key, &mut FixedNonce(n))
             }
         }

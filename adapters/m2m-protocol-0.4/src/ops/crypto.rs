@@ -59,7 +59,7 @@ pub const OPS: &[Op] = &[
         run: x25519_shared,
     },
     Op {
-        name: "crypto.x25519.session_key",
+        name: "crypto.x25519.session-key",
         run: x25519_session,
     },
     Op {
@@ -205,7 +205,10 @@ pub fn aead_seal(args: &Args) -> Reply {
 pub fn aead_open(args: &Args) -> Reply {
     run(|| {
         let pt = aead_cipher(args)?
-            .decrypt(&hex_field(args, "sealed_hex")?, &hex_field(args, "aad_hex")?)
+            .decrypt(
+                &hex_field(args, "sealed_hex")?,
+                &hex_field(args, "aad_hex")?,
+            )
             .map_err(|e| error(aead_class(&e), &e))?;
         Ok(json!({ "plaintext_hex": hex::encode(pt) }))
     })
@@ -321,7 +324,7 @@ pub fn x25519_shared(args: &Args) -> Reply {
     })
 }
 
-/// `crypto.x25519.session_key` → `KeyExchange::with_key_pair`, `set_peer_public`,
+/// `crypto.x25519.session-key` → `KeyExchange::with_key_pair`, `set_peer_public`,
 /// `derive_session_key(context)`.
 pub fn x25519_session(args: &Args) -> Reply {
     run(|| {

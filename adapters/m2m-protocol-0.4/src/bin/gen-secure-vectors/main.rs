@@ -129,7 +129,10 @@ struct Report {
 fn brief(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 300 {
-        format!("{}…", &s[..s.char_indices().nth(300).map_or(s.len(), |(i, _)| i)])
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(300).map_or(s.len(), |(i, _)| i)]
+        )
     } else {
         s
     }
@@ -158,25 +161,26 @@ fn evaluate(spec: Spec, reference: &mut Reference, report: &mut Report) -> Case 
         report.upstream_unsupported += 1;
     }
     // The golden outcome, the upstream flag, and the default confirmation.
-    let (golden, flag, confirmed): (Outcome, Option<&'static str>, &'static str) =
-        match &spec.want {
-            Want::Golden(o, src, flag) => (o.clone(), *flag, src),
-            Want::Reference(flag) => (re.clone(), *flag, "reference-only"),
-            Want::Upstream => (up.clone(), None, "upstream-0.4.0"),
-            Want::Error(c, flag) => (Outcome::Error((*c).to_owned()), *flag, "spec"),
-            Want::ErrorKnownLenient(c, _, _) => (Outcome::Error((*c).to_owned()), None, "spec"),
-            Want::Tamper => {
-                let flag = match &up {
-                    Outcome::Ok(_) => Some("UPSTREAM_READS_MODE_FROM_FRAME"),
-                    _ => Some("UPSTREAM_DIFFERENT_CHECK_ORDER"),
-                };
-                (re.clone(), flag, "reference-only")
-            }
-        };
+    let (golden, flag, confirmed): (Outcome, Option<&'static str>, &'static str) = match &spec.want
+    {
+        Want::Golden(o, src, flag) => (o.clone(), *flag, src),
+        Want::Reference(flag) => (re.clone(), *flag, "reference-only"),
+        Want::Upstream => (up.clone(), None, "upstream-0.4.0"),
+        Want::Error(c, flag) => (Outcome::Error((*c).to_owned()), *flag, "spec"),
+        Want::ErrorKnownLenient(c, _, _) => (Outcome::Error((*c).to_owned()), None, "spec"),
+        Want::Tamper => {
+            let flag = match &up {
+                Outcome::Ok(_) => Some("UPSTREAM_READS_MODE_FROM_FRAME"),
+                _ => Some("UPSTREAM_DIFFERENT_CHECK_ORDER"),
+            };
+            (re.clone(), flag, "reference-only")
+        }
+    };
     if matches!(spec.want, Want::Tamper) && !matches!(re, Outcome::Error(_)) {
-        report
-            .failures
-            .push(format!("{tag}: the reference accepts a tampered frame: {}", re.brief()));
+        report.failures.push(format!(
+            "{tag}: the reference accepts a tampered frame: {}",
+            re.brief()
+        ));
     }
     if re != golden {
         report.failures.push(format!(
@@ -201,7 +205,10 @@ fn evaluate(spec: Spec, reference: &mut Reference, report: &mut Report) -> Case 
         }
     } else if up == golden {
         report.upstream_agreed += 1;
-        if matches!(spec.want, Want::Reference(_) | Want::Error(..) | Want::Tamper) {
+        if matches!(
+            spec.want,
+            Want::Reference(_) | Want::Error(..) | Want::Tamper
+        ) {
             case.confirmed_by = "upstream-0.4.0";
         }
         if let (Some(f), false) = (flag, matches!(spec.want, Want::Tamper)) {
@@ -326,8 +333,7 @@ fn same_document(a: &Value, b: &Value) -> bool {
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| same_document(v, w)))
         }
         _ => a == b,
@@ -372,7 +378,11 @@ fn main() -> ExitCode {
         if !check {
             let text = serde_json::to_string_pretty(&f).expect("json") + "\n";
             std::fs::write(&frames_path, text).expect("write upstream frames");
-            eprintln!("wrote {} upstream-sealed frames to {}", f.len(), frames_path.display());
+            eprintln!(
+                "wrote {} upstream-sealed frames to {}",
+                f.len(),
+                frames_path.display()
+            );
         }
         f
     } else {
@@ -385,7 +395,11 @@ fn main() -> ExitCode {
     let mut seen = std::collections::BTreeSet::new();
     for s in &specs {
         assert!(seen.insert(s.id.clone()), "duplicate case id {}", s.id);
-        assert!(FILES.iter().any(|(f, _)| *f == s.file), "unknown file {}", s.file);
+        assert!(
+            FILES.iter().any(|(f, _)| *f == s.file),
+            "unknown file {}",
+            s.file
+        );
     }
     let mut report = Report::default();
     report.failures.extend(frame_failures);
@@ -452,7 +466,12 @@ fn main() -> ExitCode {
     for (f, n) in &flag_counts {
         eprintln!("  flag {f}: {n} cases");
     }
-    corpus::both_ways_summary(&cases.iter().map(|c| (c.spec.id.as_str(), c.result, c.confirmed_by)).collect::<Vec<_>>());
+    corpus::both_ways_summary(
+        &cases
+            .iter()
+            .map(|c| (c.spec.id.as_str(), c.result, c.confirmed_by))
+            .collect::<Vec<_>>(),
+    );
     for n in &report.notes {
         eprintln!("note: {n}");
     }
