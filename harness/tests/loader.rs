@@ -41,7 +41,11 @@ fn spec_dir(root: &Path) -> Spec {
         }
     }
     for (n, key) in keys.iter().enumerate() {
-        std::fs::write(dir.join(format!("{:02}-{key}.md", 50 + n)), format!("# {key}\n")).unwrap();
+        std::fs::write(
+            dir.join(format!("{:02}-{key}.md", 50 + n)),
+            format!("# {key}\n"),
+        )
+        .unwrap();
     }
     Spec::load(&dir).expect("spec loads")
 }
