@@ -8,13 +8,19 @@ use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 
 use super::{SecureError, AEAD_KEY_LEN, AEAD_TAG_LEN, NONCE_LEN};
 
-fn cipher(key: &[u8]) -> Result<ChaCha20Poly1305, SecureError> {
+/// The key rule alone: exactly 32 bytes, else `invalid_key`. [SECURE-KEY-002]
+pub fn check_key(key: &[u8]) -> Result<(), SecureError> {
     if key.len() != AEAD_KEY_LEN {
         return Err(SecureError::InvalidKey(format!(
             "AEAD key has {} bytes; ChaCha20-Poly1305 takes exactly {AEAD_KEY_LEN}",
             key.len()
         )));
     }
+    Ok(())
+}
+
+fn cipher(key: &[u8]) -> Result<ChaCha20Poly1305, SecureError> {
+    check_key(key)?;
     Ok(ChaCha20Poly1305::new(Key::from_slice(key)))
 }
 
@@ -39,7 +45,11 @@ pub fn seal(
                 aad,
             },
         )
-        .map_err(|_| SecureError::Truncated("plaintext too long for ChaCha20-Poly1305"))?;
+        .map_err(|_| {
+            SecureError::Frame(crate::wire::frame::FrameError::InputTooLarge(
+                "plaintext too long for ChaCha20-Poly1305".into(),
+            ))
+        })?;
     let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
     out.extend_from_slice(nonce);
     out.extend_from_slice(&sealed);

@@ -59,7 +59,7 @@ fn header_end(data: &[u8]) -> usize {
 /// 0x01, followed by `HMAC-SHA256(key, every byte after the prefix)`. [SECURE-HMAC-FRAME-001]
 /// [SECURE-KEY-001]
 pub fn seal_hmac(json: &str, key: &[u8]) -> Result<Vec<u8>, SecureError> {
-    hmac::sign(key, b"")?; // key rule first, before any encoding work
+    hmac::check_key(key)?; // key rule first, before any encoding work
     let mut out = frame::encode(json)?;
     out[SECURITY_OFFSET] = fixed::SECURITY_HMAC;
     let tag = hmac::sign(key, &out[PREFIX.len()..])?;
@@ -76,7 +76,7 @@ pub fn seal_aead(
     key: &[u8],
     nonces: &mut dyn NonceSource,
 ) -> Result<Vec<u8>, SecureError> {
-    aead::seal(key, &[0; NONCE_LEN], b"", b"")?; // key rule first
+    aead::check_key(key)?; // key rule first
     let plain = frame::encode(json)?;
     let end = header_end(&plain);
     let mut out = plain[..end].to_vec();
@@ -132,7 +132,7 @@ fn decode_recovered(mut plain: Vec<u8>, mode: Mode, limits: &Limits) -> Result<F
 /// (`auth_failed`); then the strict decode of chapter `frame` of the frame without its tag.
 pub fn open_hmac(data: &[u8], key: &[u8], limits: &Limits) -> Result<Frame, SecureError> {
     limits.check_message(data.len())?;
-    hmac::sign(key, b"")?;
+    hmac::check_key(key)?;
     if !data.starts_with(PREFIX) {
         return Err(crate::wire::WireError::InvalidPrefix("expected #M2M|1|").into());
     }
@@ -154,7 +154,7 @@ pub fn open_hmac(data: &[u8], key: &[u8], limits: &Limits) -> Result<Frame, Secu
 /// then the strict decode of chapter `frame` of headers ‖ plaintext.
 pub fn open_aead(data: &[u8], key: &[u8], limits: &Limits) -> Result<Frame, SecureError> {
     limits.check_message(data.len())?;
-    aead::seal(key, &[0; NONCE_LEN], b"", b"")?;
+    aead::check_key(key)?;
     if !data.starts_with(PREFIX) {
         return Err(crate::wire::WireError::InvalidPrefix("expected #M2M|1|").into());
     }

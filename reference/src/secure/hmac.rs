@@ -7,13 +7,19 @@ use super::{SecureError, HMAC_MIN_KEY_LEN, HMAC_TAG_LEN};
 
 type HmacSha256 = Hmac<Sha256>;
 
-fn keyed(key: &[u8]) -> Result<HmacSha256, SecureError> {
+/// The key rule alone: at least 16 bytes, else `invalid_key`. [SECURE-KEY-001]
+pub fn check_key(key: &[u8]) -> Result<(), SecureError> {
     if key.len() < HMAC_MIN_KEY_LEN {
         return Err(SecureError::InvalidKey(format!(
             "HMAC key has {} bytes; the minimum is {HMAC_MIN_KEY_LEN}",
             key.len()
         )));
     }
+    Ok(())
+}
+
+fn keyed(key: &[u8]) -> Result<HmacSha256, SecureError> {
+    check_key(key)?;
     // HMAC accepts keys of any length; the only rule is the minimum above.
     HmacSha256::new_from_slice(key).map_err(|e| SecureError::InvalidKey(e.to_string()))
 }
