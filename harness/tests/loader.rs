@@ -25,9 +25,27 @@ fn spec_dir(root: &Path) -> Spec {
         std::fs::copy(real.join(f), dir.join(f)).unwrap();
     }
     std::fs::write(dir.join("01-detection.md"), CHAPTER).unwrap();
-    // ops.yaml names the chapters of its active ops; give them empty stubs.
-    for (n, key) in [(3, "varint"), (5, "frame"), (12, "session"), (13, "http")] {
-        std::fs::write(dir.join(format!("{n:02}-{key}.md")), format!("# {key}\n")).unwrap();
+    // ops.yaml names the chapters of its active ops; give each of them (but detection, written
+    // above) an empty stub, read from the real ops.yaml so that new chapters need no edit here.
+    let ops = std::fs::read_to_string(real.join("ops.yaml")).unwrap();
+    let mut active = false;
+    let mut keys: Vec<String> = Vec::new();
+    for line in ops.lines().map(str::trim) {
+        if let Some(status) = line.strip_prefix("status:") {
+            active = status.trim() == "active";
+        } else if let Some(key) = line.strip_prefix("chapter:") {
+            let key = key.trim().to_owned();
+            if active && key != "detection" && !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    for (n, key) in keys.iter().enumerate() {
+        std::fs::write(
+            dir.join(format!("{:02}-{key}.md", 50 + n)),
+            format!("# {key}\n"),
+        )
+        .unwrap();
     }
     Spec::load(&dir).expect("spec loads")
 }

@@ -28,6 +28,7 @@
 //! | `05-frame` (`#M2M|1|`) | [`wire::frame`] |
 //! | `12-session` (handshake, DATA, keep-alive, close) | [`session`] |
 //! | `13-http` (the server's HTTP API, sans-IO) | [`server`] |
+//! | `06-secure` (HMAC and AEAD frames, HKDF hierarchy, X25519, keyring) | [`secure`] |
 //! | `90-testee` (testee protocol) | [`testee`] |
 
 #![forbid(unsafe_code)]
@@ -35,6 +36,7 @@
 
 pub mod server;
 pub mod session;
+pub mod secure;
 pub mod testee;
 pub mod wire;
 

@@ -91,7 +91,7 @@ pub struct Op {
 
 /// Every op the adapter implements, grouped by area: each area module exports its own `OPS`
 /// slice. All other ops answer `unsupported`.
-pub const AREAS: &[&[Op]] = &[ops::OPS, session_ops::OPS];
+pub const AREAS: &[&[Op]] = &[ops::OPS, ops::crypto::OPS, session_ops::OPS];
 
 /// Every op the adapter implements, in area order.
 pub fn ops() -> impl Iterator<Item = &'static Op> {

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::{Op, Reply};
 
+pub mod crypto;
 mod header;
 
 type Args = Map<String, Value>;

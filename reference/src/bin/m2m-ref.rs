@@ -9,12 +9,19 @@
 //! form of the M2M v1 frame (raw bytes, never a trailing newline); `peek` prints a frame's
 //! headers as pretty JSON without touching its payload [FRAME-PEEK-001]; `session hello` prints a
 //! default HELLO and `session run` plays a `session.run` scenario [SESSION-RUN-001].
+//!
+//! Secured frames (spec `secure`): `compress -a m2m --security hmac|aead --key-hex HEX` seals
+//! the frame (AEAD nonces come from the OS CSPRNG unless `--nonce-hex` fixes one), and
+//! `decompress --key-hex HEX [--security hmac|aead]` opens it. With a key, a frame that is not
+//! secured is refused; `--security` additionally pins the mode [SECURE-DOWNGRADE-001].
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use m2m_reference::secure::frame::{self as secure_frame, Mode};
+use m2m_reference::secure::nonce::{FixedNonce, NonceSource, OsNonce};
 use m2m_reference::wire::{self, frame, Algorithm, Limits};
 use m2m_reference::ErrorClass;
 
@@ -41,6 +48,23 @@ enum AlgorithmArg {
     TokenNative,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum SecurityArg {
+    /// HMAC-SHA256 tag (security byte 0x01).
+    Hmac,
+    /// ChaCha20-Poly1305 (security byte 0x02).
+    Aead,
+}
+
+impl SecurityArg {
+    fn mode(self) -> Mode {
+        match self {
+            SecurityArg::Hmac => Mode::Hmac,
+            SecurityArg::Aead => Mode::Aead,
+        }
+    }
+}
+
 #[derive(clap::Args)]
 struct Io {
     /// Input text; `-` or absent reads stdin to EOF.
@@ -65,6 +89,16 @@ enum Command {
         /// With `-a m2m`: output the binary frame (raw bytes, no trailing newline).
         #[arg(long)]
         binary: bool,
+        /// With `-a m2m`: seal the frame with HMAC or AEAD (needs `--key-hex`).
+        #[arg(long, value_enum, requires = "key_hex")]
+        security: Option<SecurityArg>,
+        /// The frame key as hex (HMAC: at least 16 bytes; AEAD: 32 bytes).
+        #[arg(long, requires = "security")]
+        key_hex: Option<String>,
+        /// AEAD only: use this 12-byte nonce (hex) instead of a random one. Never reuse a
+        /// nonce with the same key.
+        #[arg(long, requires = "security")]
+        nonce_hex: Option<String>,
     },
     /// Detect the prefix, decode, and print the text (unknown prefixes pass through).
     Decompress {
@@ -76,6 +110,12 @@ enum Command {
         /// The input is a binary M2M v1 frame (raw bytes) rather than a wire string.
         #[arg(long)]
         binary: bool,
+        /// Open a secured frame with this key (hex); frames that are not secured are refused.
+        #[arg(long)]
+        key_hex: Option<String>,
+        /// With `--key-hex`: the mode the frame must have (default: HMAC or AEAD, as labelled).
+        #[arg(long, value_enum, requires = "key_hex")]
+        security: Option<SecurityArg>,
     },
     /// Print the headers of an M2M v1 frame as JSON, without reading its payload.
     Peek {
@@ -155,6 +195,80 @@ fn write_output(io: &Io, bytes: &[u8]) -> std::io::Result<()> {
             out.write_all(b"\n")?;
             out.flush()
         }
+    }
+}
+
+fn parse_hex(what: &str, text: &str) -> Result<Vec<u8>, ExitCode> {
+    hex::decode(text.trim()).map_err(|e| {
+        eprintln!("error: {what} is not hex: {e}");
+        ExitCode::from(2)
+    })
+}
+
+/// `compress -a m2m --security ...`: seal and print the text form (or the binary form).
+fn compress_secure(
+    io: &Io,
+    text: &str,
+    mode: Mode,
+    key_hex: &str,
+    nonce_hex: Option<&str>,
+    binary: bool,
+) -> ExitCode {
+    let key = match parse_hex("--key-hex", key_hex) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let mut nonces: Box<dyn NonceSource> = match nonce_hex {
+        None => Box::new(OsNonce),
+        Some(n) => match parse_hex("--nonce-hex", n) {
+            Ok(n) => match <[u8; 12]>::try_from(n.as_slice()) {
+                Ok(n) => Box::new(FixedNonce(n)),
+                Err(_) => return fail("invalid_nonce", "--nonce-hex must be 12 bytes"),
+            },
+            Err(code) => return code,
+        },
+    };
+    match secure_frame::seal(text, mode, &key, nonces.as_mut()) {
+        Ok(b) if binary => write_raw(io, &b).map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
+        Ok(b) => write_output(io, frame::to_text(&b).as_bytes())
+            .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
+        Err(e) => fail(e.class(), e),
+    }
+}
+
+/// `decompress --key-hex ...`: open a secured frame (text form, or binary with `--binary`).
+fn decompress_secure(
+    io: &Io,
+    input: Vec<u8>,
+    binary: bool,
+    key_hex: &str,
+    mode: Option<Mode>,
+    limits: &Limits,
+) -> ExitCode {
+    let key = match parse_hex("--key-hex", key_hex) {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let bytes = if binary {
+        input
+    } else {
+        let Ok(text) = String::from_utf8(input) else {
+            return fail("invalid_utf8", "input is not valid UTF-8");
+        };
+        match frame::text_to_binary(&text, limits) {
+            Ok(b) => b,
+            Err(e) => return fail(e.class(), e),
+        }
+    };
+    // Without --security, the receiver accepts either secured mode as labelled, never 0x00.
+    let mode = mode.unwrap_or(match bytes.get(secure_frame::SECURITY_OFFSET) {
+        Some(2) => Mode::Aead,
+        _ => Mode::Hmac,
+    });
+    match secure_frame::open(&bytes, mode, &key, limits) {
+        Ok(f) => write_output(io, f.payload.as_bytes())
+            .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
+        Err(e) => fail(e.class(), e),
     }
 }
 
@@ -267,6 +381,9 @@ fn main() -> ExitCode {
             io,
             algorithm,
             binary,
+            security,
+            key_hex,
+            nonce_hex,
         } => {
             let input = match read_input(&io) {
                 Ok(b) => b,
@@ -281,6 +398,20 @@ fn main() -> ExitCode {
                 AlgorithmArg::M2m => Algorithm::M2m,
                 AlgorithmArg::TokenNative => Algorithm::TokenNative,
             };
+            if let (Some(security), Some(key_hex)) = (security, key_hex.as_deref()) {
+                if algorithm != Algorithm::M2m {
+                    eprintln!("error: --security needs --algorithm m2m");
+                    return ExitCode::from(2);
+                }
+                return compress_secure(
+                    &io,
+                    &text,
+                    security.mode(),
+                    key_hex,
+                    nonce_hex.as_deref(),
+                    binary,
+                );
+            }
             if binary {
                 if algorithm != Algorithm::M2m {
                     eprintln!("error: --binary needs --algorithm m2m");
@@ -303,6 +434,8 @@ fn main() -> ExitCode {
             io,
             max_decompressed_bytes,
             binary,
+            key_hex,
+            security,
         } => {
             let input = match read_input(&io) {
                 Ok(b) => b,
@@ -311,6 +444,10 @@ fn main() -> ExitCode {
             let mut limits = Limits::default();
             if let Some(max) = max_decompressed_bytes {
                 limits.max_decompressed_bytes = max;
+            }
+            if let Some(key_hex) = key_hex.as_deref() {
+                let mode = security.map(SecurityArg::mode);
+                return decompress_secure(&io, input, binary, key_hex, mode, &limits);
             }
             if binary {
                 return match frame::decode(&input, &limits) {

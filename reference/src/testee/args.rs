@@ -20,6 +20,11 @@ impl<'a> Args<'a> {
         self.map.contains_key(name)
     }
 
+    /// The raw value of a field, if present.
+    pub fn get(&self, name: &str) -> Option<&'a Value> {
+        self.map.get(name)
+    }
+
     /// A required string field. [TESTEE-ERR-003]
     pub fn text(&self, name: &str) -> Result<&'a str, Reply> {
         match self.map.get(name) {

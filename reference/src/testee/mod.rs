@@ -15,6 +15,7 @@ mod args;
 mod frame_ops;
 mod http_ops;
 mod session_ops;
+mod secure_ops;
 mod wire_ops;
 
 pub use args::Args;
@@ -72,6 +73,7 @@ pub struct Op {
 pub const AREAS: &[&[Op]] = &[
     wire_ops::OPS,
     frame_ops::OPS,
+    secure_ops::OPS,
     session_ops::OPS,
     http_ops::OPS,
 ];
