@@ -26,11 +26,15 @@
 //! | `03-varint` | [`wire::varint`] |
 //! | `04-limits` | [`wire::limits`] |
 //! | `05-frame` (`#M2M|1|`) | [`wire::frame`] |
+//! | `10-scanner` (security scanner) | [`scan`] |
+//! | `11-hydra` (Hydra classifier) | [`hydra`] |
 //! | `90-testee` (testee protocol) | [`testee`] |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod hydra;
+pub mod scan;
 pub mod testee;
 pub mod wire;
 
