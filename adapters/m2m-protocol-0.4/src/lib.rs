@@ -18,6 +18,7 @@
 //! | `frame.encode` | `M2MCodec::encode` (binary) and `M2MCodec::encode_string` (text) |
 //! | `frame.decode` | `M2MFrame::decode` (hex) / `M2MFrame::decode_string` (wire) |
 //! | `frame.peek` | the same full decode, headers only (upstream has no header-only reader) |
+//! | `scan.*`, `hydra.*` | see [`scan_hydra_ops`] |
 
 #![forbid(unsafe_code)]
 
@@ -27,6 +28,7 @@ use serde_json::{json, Map, Value};
 
 pub mod errors;
 pub mod ops;
+pub mod scan_hydra_ops;
 
 /// Version of the testee protocol spoken here.
 pub const PROTOCOL_VERSION: u64 = 1;
@@ -89,7 +91,7 @@ pub struct Op {
 
 /// Every op the adapter implements, grouped by area: each area module exports its own `OPS`
 /// slice. All other ops answer `unsupported`.
-pub const AREAS: &[&[Op]] = &[ops::OPS];
+pub const AREAS: &[&[Op]] = &[ops::OPS, scan_hydra_ops::OPS];
 
 /// Every op the adapter implements, in area order.
 pub fn ops() -> impl Iterator<Item = &'static Op> {
