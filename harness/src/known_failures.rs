@@ -176,6 +176,7 @@ mod tests {
             flags: vec![],
             confirmed_by: None,
             level: Level::Must,
+            tolerance: None,
         };
         Suite {
             dir: ".".into(),
