@@ -25,9 +25,18 @@ fn spec_dir(root: &Path) -> Spec {
         std::fs::copy(real.join(f), dir.join(f)).unwrap();
     }
     std::fs::write(dir.join("01-detection.md"), CHAPTER).unwrap();
-    // ops.yaml names the chapters of its active ops; give them empty stubs.
-    for (n, key) in [(3, "varint"), (5, "frame")] {
-        std::fs::write(dir.join(format!("{n:02}-{key}.md")), format!("# {key}\n")).unwrap();
+    // ops.yaml names the chapters of its ops; give every one but detection an empty stub.
+    let ops = std::fs::read_to_string(real.join("ops.yaml")).unwrap();
+    let mut keys: Vec<&str> = ops
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("chapter:"))
+        .map(str::trim)
+        .filter(|k| *k != "detection")
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for (n, key) in keys.iter().enumerate() {
+        std::fs::write(dir.join(format!("{:02}-{key}.md", n + 20)), format!("# {key}\n")).unwrap();
     }
     Spec::load(&dir).expect("spec loads")
 }

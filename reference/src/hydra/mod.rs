@@ -10,6 +10,7 @@
 
 pub mod heuristic;
 pub mod model;
+pub mod synth;
 
 use serde_json::{json, Value};
 
