@@ -36,7 +36,11 @@ fn spec_dir(root: &Path) -> Spec {
     keys.sort_unstable();
     keys.dedup();
     for (n, key) in keys.iter().enumerate() {
-        std::fs::write(dir.join(format!("{:02}-{key}.md", n + 20)), format!("# {key}\n")).unwrap();
+        std::fs::write(
+            dir.join(format!("{:02}-{key}.md", n + 20)),
+            format!("# {key}\n"),
+        )
+        .unwrap();
     }
     Spec::load(&dir).expect("spec loads")
 }

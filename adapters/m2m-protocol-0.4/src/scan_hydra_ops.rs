@@ -238,7 +238,9 @@ fn hydra_classify(args: &Args) -> Reply {
                 (model, Some(native))
             }
         };
-        let c = model.predict_compression(t).map_err(|e| Reply::upstream(&e))?;
+        let c = model
+            .predict_compression(t)
+            .map_err(|e| Reply::upstream(&e))?;
         let s = model.predict_security(t).map_err(|e| Reply::upstream(&e))?;
         let sec_probs = match &native {
             Some(n) => {
