@@ -392,6 +392,23 @@ def scan_cases() -> list[Case]:
     for id, t, d in extras:
         out.append(Case("extras", f"scan-extra-{id}", ["SCAN-EXTRA-001"], d + " is reported as unicode_control",
                         "scan.text", {"text": t}, spec="reference", flags=["UPSTREAM_NO_REAL_UNICODE"]))
+    decoded = [
+        ("json-upper-rlo", "{\"a\":\"\\u202E\"}", "a JSON string escaping U+202E with upper-case hex"),
+        ("json-zwsp", "[\"ig\\u200bnore\"]", "a JSON string escaping U+200B (not in pattern 18)"),
+        ("json-key-isolate", "{\"\\u2066k\":1}", "a JSON key escaping U+2066"),
+        ("json-string-doc", "\"x\\u202Ay\"", "a JSON string document escaping U+202A"),
+        ("json-lower-rle", "{\"a\":\"\\u202e\"}", "lower-case \\u202e in JSON: pattern 18 and unicode_control"),
+    ]
+    for id, t, d in decoded:
+        out.append(Case("extras", f"scan-extra-{id}", ["SCAN-EXTRA-002"], d + " is reported as unicode_control",
+                        "scan.text", {"text": t}, spec="reference", flags=["UPSTREAM_NO_REAL_UNICODE"]))
+    for id, t, d in [
+        ("not-json", "note: \\u202E here", "escaped U+202E in text that is not JSON is not decoded"),
+        ("broken-json", "{\"a\":\"\\u202E\"", "a JSON document that does not parse is not decoded"),
+        ("json-no-control", "{\"a\":\"\\u00e9\\u2010\"}", "decoded é and U+2010 are not controls"),
+    ]:
+        out.append(Case("extras", f"scan-extra-{id}", ["SCAN-EXTRA-002"], d, "scan.text", {"text": t},
+                        near_miss=True))
     out.append(Case("extras", "scan-extra-quick-rlo", ["SCAN-EXTRA-001"], "quick scan also reports a real U+202E",
                     "scan.quick", {"text": "\u202e"}, spec="reference", flags=["UPSTREAM_NO_REAL_UNICODE"]))
     out.append(Case("extras", "scan-extra-neighbour", ["SCAN-EXTRA-001"], "U+2010 HYPHEN is not a control character",

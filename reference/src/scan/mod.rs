@@ -153,8 +153,30 @@ pub fn is_unicode_control(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Whether `text` is a JSON document (after leading whitespace, starting with `{`, `[` or `"`)
+/// one of whose strings or keys, once its escapes are decoded, holds a control character of
+/// [`is_unicode_control`] (e.g. `"\u202E"` with upper-case hex, or `"\u200b"`). [SCAN-EXTRA-002]
+pub fn json_strings_have_unicode_control(text: &str) -> bool {
+    fn walk(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.chars().any(is_unicode_control),
+            Value::Array(a) => a.iter().any(walk),
+            Value::Object(m) => m
+                .iter()
+                .any(|(k, v)| k.chars().any(is_unicode_control) || walk(v)),
+            _ => false,
+        }
+    }
+    let t = text.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[') || t.starts_with('"')) || !text.contains("\\u") {
+        return false;
+    }
+    serde_json::from_str::<Value>(text).is_ok_and(|v| walk(&v))
+}
+
 /// Every threat in `text`: the matching patterns in table order, then (when enabled)
-/// `unicode_control`. Each pattern is reported at most once. [SCAN-ALG-002] [SCAN-EXTRA-001]
+/// `unicode_control`. Each pattern is reported at most once.
+/// [SCAN-ALG-002] [SCAN-EXTRA-001] [SCAN-EXTRA-002]
 pub fn threats(text: &str, config: &ScanConfig) -> Vec<Threat> {
     let mut found: Vec<Threat> = patterns::compiled()
         .iter()
@@ -165,7 +187,9 @@ pub fn threats(text: &str, config: &ScanConfig) -> Vec<Threat> {
             severity: p.severity,
         })
         .collect();
-    if config.detect_unicode_controls && text.chars().any(is_unicode_control) {
+    if config.detect_unicode_controls
+        && (text.chars().any(is_unicode_control) || json_strings_have_unicode_control(text))
+    {
         found.push(Threat {
             name: "unicode_control",
             category: Category::Malformed,
