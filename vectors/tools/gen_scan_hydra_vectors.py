@@ -693,7 +693,10 @@ def render(chapter: str, topic: str, desc: str, flags_decl: dict, cases: list[di
     if used:
         doc["flags"] = {f: flags_decl[f] for f in used}
     doc["cases"] = cases
-    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110, default_flow_style=None)
+    dump = lambda d, flow: yaml.safe_dump(d, sort_keys=False, allow_unicode=True, width=110,  # noqa: E731
+                                          default_flow_style=flow)
+    head = {k: v for k, v in doc.items() if k != "cases"}
+    body = dump(head, False) + dump({"cases": cases}, None)
     assert yaml.safe_load(body) == json.loads(json.dumps(doc)), "YAML round trip"
     return header(chapter) + body
 
