@@ -108,9 +108,12 @@ pub fn expect_json(e: &Expect) -> Value {
     }
 }
 
-fn matches(expect: &Expect, outcome: &Outcome) -> bool {
+fn matches(case: &Case, expect: &Expect, outcome: &Outcome) -> bool {
     match (expect, outcome) {
-        (Expect::Ok(want), Outcome::Ok(got)) => want == got,
+        (Expect::Ok(want), Outcome::Ok(got)) => match &case.tolerance {
+            Some(t) => t.equal(want, got),
+            None => want == got,
+        },
         (Expect::Error(want), Outcome::Error { class, .. }) => want == class,
         (Expect::Unsupported, Outcome::Unsupported(_)) => true,
         _ => false,
@@ -134,11 +137,14 @@ pub fn judge(case: &Case, outcome: &Outcome, policy: Policy) -> (Verdict, Option
         }
         _ => {}
     }
-    if matches(&case.expect, outcome) {
+    if matches(case, &case.expect, outcome) {
         return (Verdict::Pass, None);
     }
     if case.result == Result_::Acceptable {
-        let tolerated = case.lenient.as_ref().is_none_or(|l| matches(l, outcome));
+        let tolerated = case
+            .lenient
+            .as_ref()
+            .is_none_or(|l| matches(case, l, outcome));
         if tolerated {
             let why = format!("tolerated by flags {}", case.flags.join(", "));
             return if policy.strict {

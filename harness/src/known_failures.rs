@@ -382,6 +382,7 @@ mod tests {
             flags: vec![],
             confirmed_by: None,
             level: Level::Must,
+            tolerance: None,
         };
         Suite {
             dir: ".".into(),

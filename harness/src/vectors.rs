@@ -91,6 +91,41 @@ pub struct Case {
     pub confirmed_by: Option<String>,
     /// The strongest level among `reqs`.
     pub level: Level,
+    /// Numeric tolerance for comparing `ok` results (absent: exact equality).
+    pub tolerance: Option<Tolerance>,
+}
+
+/// How far a number in an `ok` result may be from the expected one: a number passes when
+/// `|got - want| <= abs + rel * |want|`. Everything that is not a number still compares
+/// exactly (vectors/README.md, "Numeric tolerance").
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tolerance {
+    /// Absolute part.
+    pub abs: f64,
+    /// Relative part (a fraction of the expected value).
+    pub rel: f64,
+}
+
+impl Tolerance {
+    /// Whether `got` equals `want` within this tolerance (numbers) or exactly (anything else).
+    pub fn equal(&self, want: &Value, got: &Value) -> bool {
+        match (want, got) {
+            (Value::Number(w), Value::Number(g)) => match (w.as_f64(), g.as_f64()) {
+                (Some(w), Some(g)) => (g - w).abs() <= self.abs + self.rel * w.abs(),
+                _ => w == g,
+            },
+            (Value::Array(w), Value::Array(g)) => {
+                w.len() == g.len() && w.iter().zip(g).all(|(w, g)| self.equal(w, g))
+            }
+            (Value::Object(w), Value::Object(g)) => {
+                w.len() == g.len()
+                    && w.iter()
+                        .all(|(k, w)| g.get(k).is_some_and(|g| self.equal(w, g)))
+            }
+            _ => want == got,
+        }
+    }
 }
 
 impl Case {
@@ -167,6 +202,8 @@ struct RawCase {
     flags: Vec<String>,
     #[serde(default)]
     confirmed_by: Option<String>,
+    #[serde(default)]
+    tolerance: Option<Tolerance>,
 }
 
 /// Expand `$repeat` / `$concat` generators anywhere inside `v`.
@@ -442,6 +479,16 @@ pub fn load(dir: &Path, spec: &Spec) -> Result<Suite, Vec<LoadError>> {
                     ));
                 }
             }
+            if let Some(t) = raw.tolerance {
+                let ok = |x: f64| x.is_finite() && x >= 0.0;
+                if !ok(t.abs) || !ok(t.rel) {
+                    errors.push(err(
+                        Some(id),
+                        Some("tolerance"),
+                        "`abs` and `rel` must be finite and not negative".into(),
+                    ));
+                }
+            }
             if errors.len() == before {
                 cases.push(Case {
                     id: raw.id,
@@ -457,6 +504,7 @@ pub fn load(dir: &Path, spec: &Spec) -> Result<Suite, Vec<LoadError>> {
                     flags: raw.flags,
                     confirmed_by: raw.confirmed_by,
                     level,
+                    tolerance: raw.tolerance,
                 });
             }
         }
@@ -510,6 +558,28 @@ mod tests {
         assert_eq!(expand(&v).unwrap(), json!({"a": "ababab", "b": ["xyy"]}));
         assert!(expand(&json!({"$nope": 1})).is_err());
         assert!(expand(&json!({"$repeat": "a"})).is_err());
+    }
+
+    #[test]
+    fn tolerance_compares_numbers_only() {
+        let t = Tolerance {
+            abs: 1e-6,
+            rel: 1e-4,
+        };
+        let want = serde_json::json!({"p": [0.5, 100.0], "s": "x", "n": null});
+        assert!(t.equal(
+            &want,
+            &serde_json::json!({"p": [0.5000005, 100.009], "s": "x", "n": null})
+        ));
+        assert!(!t.equal(
+            &want,
+            &serde_json::json!({"p": [0.5001, 100.0], "s": "x", "n": null})
+        ));
+        assert!(!t.equal(
+            &want,
+            &serde_json::json!({"p": [0.5, 100.0], "s": "y", "n": null})
+        ));
+        assert!(!t.equal(&want, &serde_json::json!({"p": [0.5], "s": "x", "n": null})));
     }
 
     #[test]

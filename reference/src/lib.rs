@@ -26,17 +26,21 @@
 //! | `03-varint` | [`wire::varint`] |
 //! | `04-limits` | [`wire::limits`] |
 //! | `05-frame` (`#M2M|1|`) | [`wire::frame`] |
+//! | `06-secure` (HMAC and AEAD frames, HKDF hierarchy, X25519, keyring) | [`secure`] |
+//! | `10-scanner` (security scanner) | [`scan`] |
+//! | `11-hydra` (Hydra classifier) | [`hydra`] |
 //! | `12-session` (handshake, DATA, keep-alive, close) | [`session`] |
 //! | `13-http` (the server's HTTP API, sans-IO) | [`server`] |
-//! | `06-secure` (HMAC and AEAD frames, HKDF hierarchy, X25519, keyring) | [`secure`] |
 //! | `90-testee` (testee protocol) | [`testee`] |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod hydra;
+pub mod scan;
+pub mod secure;
 pub mod server;
 pub mod session;
-pub mod secure;
 pub mod testee;
 pub mod wire;
 

@@ -19,6 +19,7 @@
 //! | `frame.decode` | `M2MFrame::decode` (hex) / `M2MFrame::decode_string` (wire) |
 //! | `frame.peek` | the same full decode, headers only (upstream has no header-only reader) |
 //! | `session.run` | `m2m::protocol::Session` driven step by step ([`session_ops`]) |
+//! | `scan.*`, `hydra.*` | see [`scan_hydra_ops`] |
 
 #![forbid(unsafe_code)]
 
@@ -28,6 +29,7 @@ use serde_json::{json, Map, Value};
 
 pub mod errors;
 pub mod ops;
+pub mod scan_hydra_ops;
 pub mod session_ops;
 
 /// Version of the testee protocol spoken here.
@@ -91,7 +93,12 @@ pub struct Op {
 
 /// Every op the adapter implements, grouped by area: each area module exports its own `OPS`
 /// slice. All other ops answer `unsupported`.
-pub const AREAS: &[&[Op]] = &[ops::OPS, ops::crypto::OPS, session_ops::OPS];
+pub const AREAS: &[&[Op]] = &[
+    ops::OPS,
+    ops::crypto::OPS,
+    session_ops::OPS,
+    scan_hydra_ops::OPS,
+];
 
 /// Every op the adapter implements, in area order.
 pub fn ops() -> impl Iterator<Item = &'static Op> {

@@ -8,7 +8,9 @@
 //! Beyond upstream: `--binary` makes `compress -a m2m` emit, and `decompress` read, the binary
 //! form of the M2M v1 frame (raw bytes, never a trailing newline); `peek` prints a frame's
 //! headers as pretty JSON without touching its payload [FRAME-PEEK-001]; `session hello` prints a
-//! default HELLO and `session run` plays a `session.run` scenario [SESSION-RUN-001].
+//! default HELLO and `session run` plays a `session.run` scenario [SESSION-RUN-001]; `scan
+//! [--json] [--threshold T] [--validate]` runs the security scanner [SCAN-ALG-001] (exit 3 when
+//! the text should be blocked); `classify [--model PATH]` runs Hydra [HYDRA-OUT-001].
 //!
 //! Secured frames (spec `secure`): `compress -a m2m --security hmac|aead --key-hex HEX` seals
 //! the frame (AEAD nonces come from the OS CSPRNG unless `--nonce-hex` fixes one), and
@@ -24,6 +26,7 @@ use m2m_reference::secure::frame::{self as secure_frame, Mode};
 use m2m_reference::secure::nonce::{FixedNonce, NonceSource, OsNonce};
 use m2m_reference::wire::{self, frame, Algorithm, Limits};
 use m2m_reference::ErrorClass;
+use m2m_reference::{hydra, scan};
 
 #[derive(Parser)]
 #[command(name = "m2m-ref", version, about = "M2M reference implementation CLI")]
@@ -124,6 +127,30 @@ enum Command {
         /// The input is a binary frame (raw bytes) rather than the `#M2M|1|` text form.
         #[arg(long)]
         binary: bool,
+    },
+    /// Scan a text for prompt-injection, jailbreak, malformed and exfiltration patterns
+    /// (spec `scanner`). Exit 0 when the text is not to be blocked, 3 when it is.
+    Scan {
+        #[command(flatten)]
+        io: Io,
+        /// Print the full result as pretty JSON (`{safe, confidence, should_block, threats}`).
+        #[arg(long)]
+        json: bool,
+        /// Blocking threshold in [0, 1] (default 0.8).
+        #[arg(long)]
+        threshold: Option<f32>,
+        /// Check a text starting with `{` or `[` as JSON first (depth, array length).
+        #[arg(long)]
+        validate: bool,
+    },
+    /// Classify a text with Hydra (spec `hydra`): compression choice and security verdict, as
+    /// JSON. Without `--model`, the heuristic fallback answers.
+    Classify {
+        #[command(flatten)]
+        io: Io,
+        /// A Hydra safetensors file (e.g. models/hydra-tiny.safetensors, or the real model).
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Run the reference as a testee: JSON Lines requests on stdin, responses on stdout.
     ServeTestee,
@@ -368,11 +395,89 @@ fn serve_http(host: &str, port: u16) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+fn read_text(io: &Io) -> Result<String, ExitCode> {
+    let input = read_input(io).map_err(|e| fail("io", e))?;
+    String::from_utf8(input).map_err(|_| fail("invalid_utf8", "input is not valid UTF-8"))
+}
+
+fn scan_command(io: &Io, json: bool, threshold: Option<f32>, validate: bool) -> ExitCode {
+    let text = match read_text(io) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let mut config = scan::ScanConfig::default();
+    if let Some(t) = threshold {
+        config = config.with_threshold(t);
+    }
+    let result = if validate {
+        scan::scan_and_validate(&text, &config)
+    } else {
+        scan::scan(&text, &config)
+    };
+    let r = match result {
+        Ok(r) => r,
+        Err(e) => return fail(e.class(), e),
+    };
+    let out = if json {
+        serde_json::to_string_pretty(&r.to_json()).expect("a JSON value always serialises")
+    } else if r.safe {
+        "safe".to_owned()
+    } else {
+        let names: Vec<String> = r
+            .threats
+            .iter()
+            .map(|t| format!("{} ({}, {})", t.name, t.category.name(), t.severity))
+            .collect();
+        format!(
+            "{}: confidence {} — {}",
+            if r.should_block { "BLOCK" } else { "unsafe" },
+            r.confidence,
+            names.join(", ")
+        )
+    };
+    match write_output(io, out.as_bytes()) {
+        Err(e) => fail("io", e),
+        Ok(()) if r.should_block => ExitCode::from(3),
+        Ok(()) => ExitCode::SUCCESS,
+    }
+}
+
+fn classify_command(io: &Io, model: Option<&PathBuf>) -> ExitCode {
+    let text = match read_text(io) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let model = match model {
+        None => None,
+        Some(path) => {
+            let bytes = match std::fs::read(path) {
+                Ok(b) => b,
+                Err(e) => return fail("model_unreadable", format!("{}: {e}", path.display())),
+            };
+            match hydra::Model::from_safetensors(&bytes) {
+                Ok(m) => Some(m),
+                Err(e) => return fail(e.class(), e),
+            }
+        }
+    };
+    let c = hydra::classify(model.as_ref(), &text);
+    let pretty =
+        serde_json::to_string_pretty(&c.to_json()).expect("a JSON value always serialises");
+    write_output(io, pretty.as_bytes()).map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Session(cmd) => session_command(cmd),
         Command::Server { port, host } => serve_http(&host, port),
+        Command::Scan {
+            io,
+            json,
+            threshold,
+            validate,
+        } => scan_command(&io, json, threshold, validate),
+        Command::Classify { io, model } => classify_command(&io, model.as_ref()),
         Command::ServeTestee => match m2m_reference::testee::serve_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail("io", e),

@@ -15,6 +15,11 @@ impl<'a> Args<'a> {
         Args { map }
     }
 
+    /// The raw args object, for ops with fields of other types (numbers, booleans).
+    pub fn map(&self) -> &'a Map<String, Value> {
+        self.map
+    }
+
     /// Whether the field is present.
     pub fn has(&self, name: &str) -> bool {
         self.map.contains_key(name)

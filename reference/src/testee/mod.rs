@@ -14,8 +14,10 @@ use crate::ErrorClass;
 mod args;
 mod frame_ops;
 mod http_ops;
-mod session_ops;
+mod hydra_ops;
+mod scan_ops;
 mod secure_ops;
+mod session_ops;
 mod wire_ops;
 
 pub use args::Args;
@@ -76,6 +78,8 @@ pub const AREAS: &[&[Op]] = &[
     secure_ops::OPS,
     session_ops::OPS,
     http_ops::OPS,
+    scan_ops::OPS,
+    hydra_ops::OPS,
 ];
 
 /// Every op the reference implements, in area order.
