@@ -25,9 +25,25 @@ fn spec_dir(root: &Path) -> Spec {
         std::fs::copy(real.join(f), dir.join(f)).unwrap();
     }
     std::fs::write(dir.join("01-detection.md"), CHAPTER).unwrap();
-    // ops.yaml names the chapters of its active ops; give them empty stubs.
-    for (n, key) in [(3, "varint"), (5, "frame")] {
-        std::fs::write(dir.join(format!("{n:02}-{key}.md")), format!("# {key}\n")).unwrap();
+    // ops.yaml names the chapters of its active ops; give each (but detection) an empty stub.
+    let ops: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(real.join("ops.yaml")).unwrap()).unwrap();
+    let mut keys: Vec<String> = ops["ops"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(|op| op["status"].as_str() == Some("active"))
+        .filter_map(|op| op["chapter"].as_str().map(str::to_owned))
+        .filter(|k| k != "detection")
+        .collect();
+    keys.sort();
+    keys.dedup();
+    for (n, key) in keys.iter().enumerate() {
+        std::fs::write(
+            dir.join(format!("{:02}-{key}.md", n + 50)),
+            format!("# {key}\n"),
+        )
+        .unwrap();
     }
     Spec::load(&dir).expect("spec loads")
 }

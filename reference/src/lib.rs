@@ -26,11 +26,16 @@
 //! | `03-varint` | [`wire::varint`] |
 //! | `04-limits` | [`wire::limits`] |
 //! | `05-frame` (`#M2M|1|`) | [`wire::frame`] |
+//! | `20-tokennative` (`#TK|`) | [`wire::token_native`] |
+//! | `21-t1`, `22-dictionary`, `23-m3`, `24-zlib` (legacy formats) | [`legacy`] |
+//! | `25-selection` (auto selection, compress_best) | [`select`] |
 //! | `90-testee` (testee protocol) | [`testee`] |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod legacy;
+pub mod select;
 pub mod testee;
 pub mod wire;
 
