@@ -27,6 +27,7 @@ use serde_json::{json, Map, Value};
 
 pub mod errors;
 pub mod ops;
+pub mod token_ops;
 
 /// Version of the testee protocol spoken here.
 pub const PROTOCOL_VERSION: u64 = 1;
@@ -89,7 +90,7 @@ pub struct Op {
 
 /// Every op the adapter implements, grouped by area: each area module exports its own `OPS`
 /// slice. All other ops answer `unsupported`.
-pub const AREAS: &[&[Op]] = &[ops::OPS];
+pub const AREAS: &[&[Op]] = &[ops::OPS, token_ops::OPS];
 
 /// Every op the adapter implements, in area order.
 pub fn ops() -> impl Iterator<Item = &'static Op> {
