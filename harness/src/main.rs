@@ -82,6 +82,15 @@ enum Command {
     },
     /// Run the reference implementation as a stdin testee (JSON Lines on stdin/stdout).
     ServeTestee,
+    /// Measure the claims corpus through every format; writes claims.md and claims.svg.
+    Measure {
+        /// Directory of *.json payloads (default: vectors/corpus).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// Where to write claims.md and claims.svg (default: reports).
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+    },
     /// Regenerate spec/requirements.yaml from the chapters (or, with --check, verify it).
     SpecIndex {
         /// Exit 1 if the committed index is stale instead of rewriting it.
@@ -126,6 +135,21 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => setup_error(e),
         },
+        Command::Measure { corpus, out_dir } => {
+            let corpus = corpus.unwrap_or_else(|| vectors_dir.join("corpus"));
+            let out_dir = out_dir.unwrap_or_else(|| root.join("reports"));
+            match m2m_conformance::measure::run(&corpus, &out_dir) {
+                Ok(n) => {
+                    println!(
+                        "measured {n} payloads; wrote {} and {}",
+                        out_dir.join("claims.md").display(),
+                        out_dir.join("claims.svg").display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => setup_error(e),
+            }
+        }
         Command::SpecIndex { check } => {
             let spec = match Spec::load(&spec_dir) {
                 Ok(s) => s,
@@ -270,7 +294,9 @@ fn main() -> ExitCode {
                     target,
                     timeout,
                 } => show(&spec, &suite, &id, target.as_deref(), timeout),
-                Command::ServeTestee | Command::SpecIndex { .. } => unreachable!("handled above"),
+                Command::ServeTestee | Command::SpecIndex { .. } | Command::Measure { .. } => {
+                    unreachable!("handled above")
+                }
             }
         }
     }
