@@ -291,6 +291,12 @@ mod tests {
     }
 
     #[test]
+    fn vocabulary_is_loaded_once() {
+        assert!(std::ptr::eq(Tokenizer::Cl100k.bpe(), Tokenizer::Llama.bpe()));
+        assert!(std::ptr::eq(Tokenizer::O200k.bpe(), Tokenizer::O200k.bpe()));
+    }
+
+    #[test]
     fn unknown_and_special_ids() {
         assert_eq!(
             detokenize(&[100257], Tokenizer::Cl100k).unwrap(),
