@@ -90,6 +90,9 @@ enum Command {
         /// Where to write claims.md and claims.svg (default: reports).
         #[arg(long)]
         out_dir: Option<PathBuf>,
+        /// Write nothing; exit 1 if the committed report is stale.
+        #[arg(long)]
+        check: bool,
     },
     /// Regenerate spec/requirements.yaml from the chapters (or, with --check, verify it).
     SpecIndex {
@@ -135,10 +138,22 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => setup_error(e),
         },
-        Command::Measure { corpus, out_dir } => {
+        Command::Measure {
+            corpus,
+            out_dir,
+            check,
+        } => {
             let corpus = corpus.unwrap_or_else(|| vectors_dir.join("corpus"));
             let out_dir = out_dir.unwrap_or_else(|| root.join("reports"));
-            match m2m_conformance::measure::run(&corpus, &out_dir) {
+            match m2m_conformance::measure::run(&corpus, &out_dir, check) {
+                Ok(n) if check => {
+                    println!("{n} payloads: the committed claims report is up to date");
+                    ExitCode::SUCCESS
+                }
+                Err(e) if check => {
+                    eprintln!("{e}");
+                    ExitCode::from(1)
+                }
                 Ok(n) => {
                     println!(
                         "measured {n} payloads; wrote {} and {}",

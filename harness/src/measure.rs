@@ -578,18 +578,79 @@ pub fn render_svg(rows: &[Row]) -> String {
     s
 }
 
-/// Measure the corpus in `corpus_dir` and write `claims.md` and `claims.svg` into `out_dir`.
-/// Returns the number of payloads.
-pub fn run(corpus_dir: &Path, out_dir: &Path) -> Result<usize, String> {
+/// Measure the corpus in `corpus_dir` and write `claims.md` and `claims.svg` into `out_dir`;
+/// with `check`, write nothing and fail if either committed file differs from what the corpus
+/// gives now. Returns the number of payloads.
+pub fn run(corpus_dir: &Path, out_dir: &Path, check: bool) -> Result<usize, String> {
     let payloads = load_corpus(corpus_dir)?;
     if payloads.is_empty() {
         return Err(format!("{}: no *.json payloads", corpus_dir.display()));
     }
     let rows: Vec<Row> = payloads.iter().map(measure).collect();
+    let files = [
+        (out_dir.join("claims.md"), render_markdown(&rows)),
+        (out_dir.join("claims.svg"), render_svg(&rows)),
+    ];
+    if check {
+        for (path, want) in &files {
+            if std::fs::read_to_string(path).ok().as_deref() != Some(want.as_str()) {
+                return Err(format!(
+                    "{} is stale: run `m2m-conformance measure`",
+                    path.display()
+                ));
+            }
+        }
+        return Ok(rows.len());
+    }
     std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-    let md = out_dir.join("claims.md");
-    let svg = out_dir.join("claims.svg");
-    std::fs::write(&md, render_markdown(&rows)).map_err(|e| format!("{}: {e}", md.display()))?;
-    std::fs::write(&svg, render_svg(&rows)).map_err(|e| format!("{}: {e}", svg.display()))?;
+    for (path, text) in &files {
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payload(name: &str, text: &str) -> Payload {
+        Payload {
+            name: name.to_owned(),
+            category: name.split('-').next().unwrap_or_default().to_owned(),
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn measures_every_format_and_renders() {
+        let rows: Vec<Row> = [
+            payload(
+                "simple-hi",
+                r#"{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}]}"#,
+            ),
+            payload("text-repeat", &"hello world ".repeat(120)),
+        ]
+        .iter()
+        .map(measure)
+        .collect();
+        for r in &rows {
+            assert_eq!(r.cells.len(), FORMATS.len());
+            // The normative formats always round-trip.
+            for f in ["brotli", "token-native-c", "token-native-o", "best", "auto"] {
+                assert!(
+                    r.cells[col(f)].unwrap().lossless,
+                    "{f} on {}",
+                    r.payload.name
+                );
+            }
+        }
+        // M2M needs JSON; the repeated text is not JSON.
+        assert!(rows[1].cells[col("m2m")].is_none());
+        assert_eq!(rows[0].auto_choice, "none"); // 62 bytes < 100
+        assert_eq!(rows[1].auto_choice, "brotli"); // 1440 bytes > 1024
+        let md = render_markdown(&rows);
+        assert!(md.contains("| M2M saves 40–70% |"));
+        let svg = render_svg(&rows);
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    }
 }
