@@ -292,7 +292,10 @@ mod tests {
 
     #[test]
     fn vocabulary_is_loaded_once() {
-        assert!(std::ptr::eq(Tokenizer::Cl100k.bpe(), Tokenizer::Llama.bpe()));
+        assert!(std::ptr::eq(
+            Tokenizer::Cl100k.bpe(),
+            Tokenizer::Llama.bpe()
+        ));
         assert!(std::ptr::eq(Tokenizer::O200k.bpe(), Tokenizer::O200k.bpe()));
     }
 
