@@ -415,13 +415,26 @@ fn conclusions(rows: &[Row]) -> String {
     let tk = summarize(rows, col("token-native-c"));
     let br = summarize(rows, col("brotli"));
     let best = summarize(rows, col("best"));
+    let small: Vec<&Row> = rows.iter().filter(|r| r.raw_bytes < 200).collect();
+    let grows = |name: &str| {
+        small
+            .iter()
+            .filter(|r| r.cells[col(name)].is_some_and(|c| c.bytes > r.raw_bytes))
+            .count()
+    };
     format!(
-        "- Byte savings depend on size: small payloads (under ~200 B) grow under every text format, because the prefix, \
-         headers and base64 (4/3) cost more than compression saves; `auto` sends them unchanged.\n\
+        "- Byte savings depend on size. Of the {} payloads under 200 B, M2M makes {} larger, Brotli {}, TokenNative {} and \
+         `auto` {} (prefix, headers and base64's 4/3 cost more than compression saves; `auto` passes only inputs under \
+         100 B through unchanged).\n\
          - Median share of raw bytes: M2M {}, Brotli {}, TokenNative (cl100k) {}, best of three {}.\n\
          - Tokens go the other way: a base64 wire string costs a model far more tokens than the JSON it carries \
          (median cl100k token share: M2M {}, Brotli {}, TokenNative {}). The formats save bytes on the wire between \
          agents, not tokens in a model's context; any token saving requires decoding first.\n",
+        small.len(),
+        grows("m2m"),
+        grows("brotli"),
+        grows("token-native-c"),
+        grows("auto"),
         fmt_pct(median(&m2m.byte_ratios)),
         fmt_pct(median(&br.byte_ratios)),
         fmt_pct(median(&tk.byte_ratios)),
