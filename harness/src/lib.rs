@@ -29,6 +29,7 @@
 pub mod coverage;
 pub mod judge;
 pub mod known_failures;
+pub mod measure;
 pub mod report;
 pub mod run;
 pub mod serve_http;

@@ -96,6 +96,18 @@ enum Command {
         #[command(subcommand)]
         what: ReportCommand,
     },
+    /// Measure the claims corpus through every format; writes claims.md and claims.svg.
+    Measure {
+        /// Directory of *.json payloads (default: vectors/corpus).
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+        /// Where to write claims.md and claims.svg (default: reports).
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+        /// Write nothing; exit 1 if the committed report is stale.
+        #[arg(long)]
+        check: bool,
+    },
     /// Regenerate spec/requirements.yaml from the chapters (or, with --check, verify it).
     SpecIndex {
         /// Exit 1 if the committed index is stale instead of rewriting it.
@@ -177,6 +189,33 @@ fn main() -> ExitCode {
                         eprintln!("serving the reference testee on http://{bound}");
                     }
                     server.run();
+                    ExitCode::SUCCESS
+                }
+                Err(e) => setup_error(e),
+            }
+        }
+        Command::Measure {
+            corpus,
+            out_dir,
+            check,
+        } => {
+            let corpus = corpus.unwrap_or_else(|| vectors_dir.join("corpus"));
+            let out_dir = out_dir.unwrap_or_else(|| root.join("reports"));
+            match m2m_conformance::measure::run(&corpus, &out_dir, check) {
+                Ok(n) if check => {
+                    println!("{n} payloads: the committed claims report is up to date");
+                    ExitCode::SUCCESS
+                }
+                Err(e) if check => {
+                    eprintln!("{e}");
+                    ExitCode::from(1)
+                }
+                Ok(n) => {
+                    println!(
+                        "measured {n} payloads; wrote {} and {}",
+                        out_dir.join("claims.md").display(),
+                        out_dir.join("claims.svg").display()
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => setup_error(e),
@@ -330,7 +369,8 @@ fn main() -> ExitCode {
                 } => show(&spec, &suite, &id, target.as_deref(), timeout),
                 Command::ServeTestee { .. }
                 | Command::SpecIndex { .. }
-                | Command::Report { .. } => {
+                | Command::Report { .. }
+                | Command::Measure { .. } => {
                     unreachable!("handled above")
                 }
             }

@@ -31,14 +31,19 @@
 //! | `11-hydra` (Hydra classifier) | [`hydra`] |
 //! | `12-session` (handshake, DATA, keep-alive, close) | [`session`] |
 //! | `13-http` (the server's HTTP API, sans-IO) | [`server`] |
+//! | `20-tokennative` (`#TK|`) | [`wire::token_native`] |
+//! | `21-t1`, `22-dictionary`, `23-m3`, `24-zlib` (legacy formats) | [`legacy`] |
+//! | `25-selection` (auto selection, compress_best) | [`select`] |
 //! | `90-testee` (testee protocol) | [`testee`] |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod hydra;
+pub mod legacy;
 pub mod scan;
 pub mod secure;
+pub mod select;
 pub mod server;
 pub mod session;
 pub mod testee;

@@ -118,7 +118,7 @@ pub const ERROR_MAP: &[Row] = &[
     (Variant::Decompression, "Invalid Data", "brotli_corrupt"),
     (Variant::Decompression, "Invalid UTF-8", "invalid_utf8"),
     (Variant::Decompression, "Checksum mismatch", "crc_mismatch"),
-    // ---- TokenNative (chapter planned; mapped for completeness)
+    // ---- TokenNative (token_native.rs; chapter tokennative)
     (
         Variant::Decompression,
         "Invalid token-native format",
@@ -127,12 +127,12 @@ pub const ERROR_MAP: &[Row] = &[
     (
         Variant::Decompression,
         "Missing tokenizer ID",
-        "invalid_prefix",
+        "missing_tokenizer_id",
     ),
     (
         Variant::Decompression,
         "Missing encoded data",
-        "invalid_prefix",
+        "missing_data",
     ),
     (
         Variant::Decompression,
@@ -142,9 +142,33 @@ pub const ERROR_MAP: &[Row] = &[
     (Variant::Decompression, "Empty binary data", "truncated"),
     (
         Variant::Decompression,
+        "Detokenization failed: Invalid token for decoding",
+        "unknown_token",
+    ),
+    (
+        Variant::Decompression,
         "Detokenization failed",
         "invalid_utf8",
     ),
+    // ---- M3 (m3.rs; chapter m3). read_exact failures surface as the io::Error text.
+    (
+        Variant::Decompression,
+        "Invalid M3 prefix",
+        "invalid_prefix",
+    ),
+    (
+        Variant::Decompression,
+        "Expected ChatCompletionRequest schema",
+        "unknown_schema",
+    ),
+    (Variant::Decompression, "Invalid role byte", "unknown_role"),
+    (
+        Variant::Decompression,
+        "failed to fill whole buffer",
+        "truncated",
+    ),
+    (Variant::Decompression, "invalid utf-8", "invalid_utf8"),
+    (Variant::Decompression, "Invalid JSON", "invalid_json"),
     // ---- Brotli text format (brotli.rs)
     (
         Variant::InvalidMessage,

@@ -31,6 +31,7 @@ pub mod errors;
 pub mod ops;
 pub mod scan_hydra_ops;
 pub mod session_ops;
+pub mod token_ops;
 
 /// Version of the testee protocol spoken here.
 pub const PROTOCOL_VERSION: u64 = 1;
@@ -96,6 +97,7 @@ pub struct Op {
 pub const AREAS: &[&[Op]] = &[
     ops::OPS,
     ops::crypto::OPS,
+    token_ops::OPS,
     session_ops::OPS,
     scan_hydra_ops::OPS,
 ];

@@ -16,14 +16,26 @@
 //! the frame (AEAD nonces come from the OS CSPRNG unless `--nonce-hex` fixes one), and
 //! `decompress --key-hex HEX [--security hmac|aead]` opens it. With a key, a frame that is not
 //! secured is refused; `--security` additionally pins the mode [SECURE-DOWNGRADE-001].
+//!
+//! TokenNative: `compress -a token-native --encoding c|o|l` picks the tokenizer (default `c`,
+//! cl100k); with `--binary` it emits the binary mode `[id byte][varints]` [TOKEN-BIN-001].
+//! `-a auto` applies the selection heuristic and `-a best` keeps the shortest of M2M,
+//! TokenNative and Brotli (the chosen algorithm goes to stderr) [SELECT-AUTO-001]
+//! [SELECT-BEST-001]. The legacy formats `-a t1|dictionary|m3|zlib` encode explicitly (M3 is
+//! binary and written raw). `decompress --legacy` also decodes `#T1|`, `#M2M|`, `#M3|` and
+//! `#M2M[v2.0]|DATA:` by prefix, which the normative engine passes through
+//! [WIRE-DETECT-004]; `decompress --token-binary` reads the TokenNative binary mode.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use m2m_reference::legacy::{dictionary, m3, t1, zlib, LegacyFormat};
 use m2m_reference::secure::frame::{self as secure_frame, Mode};
 use m2m_reference::secure::nonce::{FixedNonce, NonceSource, OsNonce};
+use m2m_reference::select::{self, Options};
+use m2m_reference::wire::token_native::{self, Tokenizer};
 use m2m_reference::wire::{self, frame, Algorithm, Limits};
 use m2m_reference::ErrorClass;
 use m2m_reference::{hydra, scan};
@@ -49,6 +61,28 @@ enum AlgorithmArg {
     /// `#TK|` (upstream alias: tn).
     #[value(alias = "tn")]
     TokenNative,
+    /// Upstream's heuristic selection, then that algorithm.
+    Auto,
+    /// The shortest of M2M, TokenNative and Brotli.
+    Best,
+    /// Legacy Token v1 `#T1|` (JSON input).
+    T1,
+    /// Legacy dictionary codec `#M2M|`.
+    Dictionary,
+    /// Legacy M3 `#M3|` (JSON input, binary output).
+    M3,
+    /// Documented zlib `#M2M[v2.0]|DATA:`.
+    Zlib,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EncodingArg {
+    /// cl100k_base (`C`).
+    C,
+    /// o200k_base (`O`).
+    O,
+    /// `L` (tokenized with cl100k_base, as upstream does).
+    L,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -89,7 +123,8 @@ enum Command {
         /// Algorithm to use.
         #[arg(short, long, value_enum, ignore_case = true)]
         algorithm: AlgorithmArg,
-        /// With `-a m2m`: output the binary frame (raw bytes, no trailing newline).
+        /// With `-a m2m`: output the binary frame; with `-a token-native`: the binary mode
+        /// (raw bytes, no trailing newline).
         #[arg(long)]
         binary: bool,
         /// With `-a m2m`: seal the frame with HMAC or AEAD (needs `--key-hex`).
@@ -102,6 +137,9 @@ enum Command {
         /// nonce with the same key.
         #[arg(long, requires = "security")]
         nonce_hex: Option<String>,
+        /// Tokenizer for `-a token-native`.
+        #[arg(short, long, value_enum, ignore_case = true, default_value = "c")]
+        encoding: EncodingArg,
     },
     /// Detect the prefix, decode, and print the text (unknown prefixes pass through).
     Decompress {
@@ -119,6 +157,12 @@ enum Command {
         /// With `--key-hex`: the mode the frame must have (default: HMAC or AEAD, as labelled).
         #[arg(long, value_enum, requires = "key_hex")]
         security: Option<SecurityArg>,
+        /// The input is the TokenNative binary mode `[id byte][varints]`.
+        #[arg(long, conflicts_with = "binary")]
+        token_binary: bool,
+        /// Also decode the legacy prefixes `#T1|`, `#M2M|`, `#M3|`, `#M2M[v2.0]|DATA:`.
+        #[arg(long)]
+        legacy: bool,
     },
     /// Print the headers of an M2M v1 frame as JSON, without reading its payload.
     Peek {
@@ -489,6 +533,7 @@ fn main() -> ExitCode {
             security,
             key_hex,
             nonce_hex,
+            encoding,
         } => {
             let input = match read_input(&io) {
                 Ok(b) => b,
@@ -497,11 +542,61 @@ fn main() -> ExitCode {
             let Ok(text) = String::from_utf8(input) else {
                 return fail("invalid_utf8", "input is not valid UTF-8");
             };
+            let done =
+                |r: std::io::Result<()>| r.map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS);
             let algorithm = match algorithm {
                 AlgorithmArg::None => Algorithm::None,
                 AlgorithmArg::Brotli => Algorithm::Brotli,
                 AlgorithmArg::M2m => Algorithm::M2m,
-                AlgorithmArg::TokenNative => Algorithm::TokenNative,
+                AlgorithmArg::TokenNative => {
+                    let t = match encoding {
+                        EncodingArg::C => Tokenizer::Cl100k,
+                        EncodingArg::O => Tokenizer::O200k,
+                        EncodingArg::L => Tokenizer::Llama,
+                    };
+                    if binary {
+                        return done(write_raw(&io, &token_native::encode_binary(&text, t)));
+                    }
+                    return done(write_output(
+                        &io,
+                        token_native::encode(&text, t).0.as_bytes(),
+                    ));
+                }
+                AlgorithmArg::Auto => {
+                    return match select::compress_auto(&text, Options::default()) {
+                        Ok((a, w)) => {
+                            eprintln!("algorithm: {}", a.name());
+                            done(write_output(&io, w.as_bytes()))
+                        }
+                        Err(e) => fail(e.class(), e),
+                    };
+                }
+                AlgorithmArg::Best => {
+                    let (a, w) = select::compress_best(&text);
+                    eprintln!("algorithm: {}", a.name());
+                    return done(write_output(&io, w.as_bytes()));
+                }
+                AlgorithmArg::T1 => {
+                    return match t1::encode(&text) {
+                        Ok(w) => done(write_output(&io, w.as_bytes())),
+                        Err(e) => fail(e.class(), e),
+                    };
+                }
+                AlgorithmArg::Dictionary => {
+                    return match dictionary::encode(&text) {
+                        Ok(w) => done(write_output(&io, w.as_bytes())),
+                        Err(e) => fail(e.class(), e),
+                    };
+                }
+                AlgorithmArg::M3 => {
+                    return match m3::encode(&text) {
+                        Ok(b) => done(write_raw(&io, &b)),
+                        Err(e) => fail(e.class(), e),
+                    };
+                }
+                AlgorithmArg::Zlib => {
+                    return done(write_output(&io, zlib::encode(&text).as_bytes()))
+                }
             };
             if let (Some(security), Some(key_hex)) = (security, key_hex.as_deref()) {
                 if algorithm != Algorithm::M2m {
@@ -541,6 +636,8 @@ fn main() -> ExitCode {
             binary,
             key_hex,
             security,
+            token_binary,
+            legacy,
         } => {
             let input = match read_input(&io) {
                 Ok(b) => b,
@@ -557,6 +654,36 @@ fn main() -> ExitCode {
             if binary {
                 return match frame::decode(&input, &limits) {
                     Ok(f) => write_output(&io, f.payload.as_bytes())
+                        .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
+                    Err(e) => fail(e.class(), e),
+                };
+            }
+            if token_binary {
+                return match token_native::decode_binary(&input) {
+                    Ok(t) => write_output(&io, t.as_bytes())
+                        .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
+                    Err(e) => fail(e.class(), e),
+                };
+            }
+            let legacy_format = if legacy && wire::detect(&input) == wire::Format::Passthrough {
+                LegacyFormat::detect(&input)
+            } else {
+                None
+            };
+            if let Some(format) = legacy_format {
+                let decoded = match format {
+                    LegacyFormat::M3 => m3::decode(&input),
+                    other => match std::str::from_utf8(&input) {
+                        Ok(w) => match other {
+                            LegacyFormat::T1 => t1::decode(w),
+                            LegacyFormat::Dictionary => dictionary::decode(w),
+                            _ => zlib::decode(w, limits.max_decompressed_bytes),
+                        },
+                        Err(_) => return fail("invalid_utf8", "input is not valid UTF-8"),
+                    },
+                };
+                return match decoded {
+                    Ok(t) => write_output(&io, t.as_bytes())
                         .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
                     Err(e) => fail(e.class(), e),
                 };

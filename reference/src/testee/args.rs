@@ -56,6 +56,16 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// A required boolean field. [TESTEE-ERR-003]
+    pub fn bool(&self, name: &str) -> Result<bool, Reply> {
+        match self.map.get(name) {
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| Reply::bad_args(format!("`{name}` must be a boolean"))),
+            None => Err(Reply::bad_args(format!("missing `{name}`"))),
+        }
+    }
+
     /// An optional unsigned integer field that must fit in `usize`.
     pub fn opt_usize(&self, name: &str) -> Result<Option<usize>, Reply> {
         if !self.has(name) {

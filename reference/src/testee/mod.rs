@@ -18,6 +18,7 @@ mod hydra_ops;
 mod scan_ops;
 mod secure_ops;
 mod session_ops;
+mod token_ops;
 mod wire_ops;
 
 pub use args::Args;
@@ -75,6 +76,7 @@ pub struct Op {
 pub const AREAS: &[&[Op]] = &[
     wire_ops::OPS,
     frame_ops::OPS,
+    token_ops::OPS,
     secure_ops::OPS,
     session_ops::OPS,
     http_ops::OPS,

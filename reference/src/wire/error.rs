@@ -55,6 +55,10 @@ pub enum WireError {
     /// class is the frame error's class. [FRAME-TEXT-004]
     #[error(transparent)]
     Frame(Box<crate::wire::frame::FrameError>),
+    /// A TokenNative error that has no wire-layer counterpart (e.g. `unknown_token`).
+    /// [TOKEN-TEXT-006]
+    #[error(transparent)]
+    Token(crate::wire::token_native::TokenError),
     /// The reference does not implement this algorithm yet.
     #[error("not implemented by the reference: {0}")]
     Unsupported(&'static str),
@@ -85,6 +89,7 @@ impl crate::ErrorClass for WireError {
             WireError::VarintTooLong => "varint_too_long",
             WireError::VarintOverflow => "varint_overflow",
             WireError::Frame(e) => e.class(),
+            WireError::Token(e) => e.class(),
             WireError::Unsupported(_) => "unsupported",
         }
     }

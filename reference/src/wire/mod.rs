@@ -9,6 +9,7 @@
 //! | [`limits`] | `limits` — message and decompressed-size limits |
 //! | [`b64`] | base64 rules shared by every text form |
 //! | [`frame`] | `frame` — the M2M v1 frame `#M2M|1|` |
+//! | [`token_native`] | `tokennative` — TokenNative `#TK|` |
 
 pub mod b64;
 pub mod brotli;
@@ -16,6 +17,7 @@ pub mod detect;
 mod error;
 pub mod frame;
 pub mod limits;
+pub mod token_native;
 pub mod varint;
 
 pub use detect::{detect, Format};
@@ -31,7 +33,7 @@ pub enum Algorithm {
     Brotli,
     /// `#M2M|1|` text form.
     M2m,
-    /// `#TK|`.
+    /// `#TK|` with a tokenizer (`wire.compress` uses `cl100k_base`). [TOKEN-TEXT-002]
     TokenNative,
 }
 
@@ -56,7 +58,21 @@ pub fn compress(input: &str, algorithm: Algorithm) -> Result<String, WireError> 
         Algorithm::None => Ok(input.to_owned()),
         Algorithm::Brotli => Ok(brotli::encode(input)),
         Algorithm::M2m => frame::encode_text(input).map_err(WireError::from),
-        Algorithm::TokenNative => Err(WireError::Unsupported("TokenNative")),
+        Algorithm::TokenNative => {
+            Ok(token_native::encode(input, token_native::Tokenizer::Cl100k).0)
+        }
+    }
+}
+
+impl Algorithm {
+    /// The testee-protocol name of the algorithm.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::None => "none",
+            Algorithm::Brotli => "brotli",
+            Algorithm::M2m => "m2m",
+            Algorithm::TokenNative => "token-native",
+        }
     }
 }
 
@@ -70,6 +86,6 @@ pub fn decompress(wire: &str, limits: &Limits) -> Result<String, WireError> {
         Format::M2mV1 => frame::decode_text(wire, limits)
             .map(|f| f.payload)
             .map_err(WireError::from),
-        Format::TokenNative => Err(WireError::Unsupported("TokenNative")),
+        Format::TokenNative => token_native::decode(wire).map_err(WireError::from),
     }
 }
