@@ -475,7 +475,7 @@ fn certify(
             return setup_error(format!("cannot write reports to {}: {e}", dir.display()));
         }
         println!(
-            "reports: {}/{{report.json, report.md, junit.xml}}",
+            "reports: {}/{{report.json, report.md, report.html, junit.xml}}",
             dir.display()
         );
     }
