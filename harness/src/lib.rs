@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod coverage;
+pub mod fuzz_replay;
 pub mod judge;
 pub mod known_failures;
 pub mod measure;

@@ -116,6 +116,9 @@ enum Command {
     },
     /// Validate the spec and every vector file.
     Lint,
+    /// Send every fuzz corpus input through the testee protocol; fail on a crash, a timeout or
+    /// a protocol violation (see `harness/src/fuzz_replay.rs`).
+    FuzzReplay(FuzzReplayArgs),
     /// Show one case (its requirements, the exact request line and the expectation) and, with
     /// --target, run it and show the outcome, verdict and diff.
     Show {
@@ -128,6 +131,26 @@ enum Command {
         #[arg(long, default_value_t = 10.0)]
         timeout: f64,
     },
+}
+
+#[derive(clap::Args)]
+struct FuzzReplayArgs {
+    /// Testee: `ref` (default) or `stdin:<command>`.
+    #[arg(long, short, default_value = "ref")]
+    target: String,
+    /// Corpus directories holding `<fuzz target>/` folders (repeatable; default
+    /// `fuzz/corpus` and `fuzz/regressions` under the suite root).
+    #[arg(long)]
+    corpus: Vec<PathBuf>,
+    /// Only this fuzz target (repeatable; default all).
+    #[arg(long)]
+    only: Vec<String>,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+    /// Also write the Markdown section to this file.
+    #[arg(long)]
+    output: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -178,6 +201,7 @@ fn main() -> ExitCode {
     let vectors_dir = root.join("vectors");
     match cli.command {
         Command::Report { what } => report_command(what),
+        Command::FuzzReplay(args) => fuzz_replay(&root, args),
         Command::ServeTestee { http: None } => match m2m_reference::testee::serve_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => setup_error(e),
@@ -370,6 +394,7 @@ fn main() -> ExitCode {
                 Command::ServeTestee { .. }
                 | Command::SpecIndex { .. }
                 | Command::Report { .. }
+                | Command::FuzzReplay(_)
                 | Command::Measure { .. } => {
                     unreachable!("handled above")
                 }
@@ -704,5 +729,47 @@ fn short(v: Verdict) -> &'static str {
         Verdict::Timeout => "timeout",
         Verdict::Crash => "crash",
         Verdict::HarnessError => "harn-err",
+    }
+}
+
+fn fuzz_replay(root: &std::path::Path, a: FuzzReplayArgs) -> ExitCode {
+    use m2m_conformance::fuzz_replay;
+    let (mut target, info, _) = match start_target(&a.target, a.timeout) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let dirs = if a.corpus.is_empty() {
+        vec![root.join("fuzz/corpus"), root.join("fuzz/regressions")]
+    } else {
+        a.corpus
+    };
+    let mut tallies = Vec::new();
+    for (name, _) in fuzz_replay::TARGETS {
+        if !a.only.is_empty() && !a.only.iter().any(|o| o == name) {
+            continue;
+        }
+        let t = fuzz_replay::replay(target.as_mut(), name, &dirs);
+        eprintln!(
+            "{name:16} inputs {:5} requests {:5} passed {:5} fail {}",
+            t.inputs,
+            t.requests,
+            t.passed(),
+            t.failures.len()
+        );
+        tallies.push((name.to_string(), t));
+    }
+    target.shutdown();
+    let md = fuzz_replay::render_markdown(&format!("{} {}", info.name, info.version), &tallies);
+    print!("{md}");
+    if let Some(path) = a.output {
+        if let Err(e) = std::fs::write(&path, &md) {
+            return setup_error(format!("{}: {e}", path.display()));
+        }
+    }
+    let failed: usize = tallies.iter().map(|(_, t)| t.failures.len()).sum();
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

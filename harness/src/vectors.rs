@@ -292,23 +292,36 @@ pub fn load(dir: &Path, spec: &Spec) -> Result<Suite, Vec<LoadError>> {
     let mut files = Vec::new();
     collect_yaml(dir, &mut files);
     files.sort();
+    let sources = files
+        .iter()
+        .map(|path| {
+            let rel = path.strip_prefix(dir).unwrap_or(path).display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| e.to_string());
+            (rel, text)
+        })
+        .collect();
+    load_sources(dir, sources, spec)
+}
+
+/// Validate vector files already read: `(path relative to dir, text or read error)`, in order.
+/// The pure part of [`load`], also driven by the `vector_loader` fuzz target.
+pub fn load_sources(
+    dir: &Path,
+    sources: Vec<(String, Result<String, String>)>,
+    spec: &Spec,
+) -> Result<Suite, Vec<LoadError>> {
     let mut errors = Vec::new();
     let mut cases: Vec<Case> = Vec::new();
     let mut flags_by_file = BTreeMap::new();
     let mut seen_ids: BTreeMap<String, String> = BTreeMap::new();
-    for path in files {
-        let rel = path
-            .strip_prefix(dir)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
+    for (rel, text) in sources {
         let err = |case: Option<&str>, field: Option<&str>, message: String| LoadError {
             file: rel.clone(),
             case: case.map(str::to_owned),
             field: field.map(str::to_owned),
             message,
         };
-        let text = match std::fs::read_to_string(&path) {
+        let text = match text {
             Ok(t) => t,
             Err(e) => {
                 errors.push(err(None, None, format!("cannot read: {e}")));

@@ -1,0 +1,541 @@
+//! Check functions of the fuzz targets: one plain function per target, taking the fuzzer's bytes.
+//!
+//! Each `fuzz_targets/<target>.rs` is a one-line call into this file, and the stable test
+//! `harness/tests/fuzz_corpus.rs` includes this same file (via `#[path]`) to replay every
+//! committed corpus and regression input in-process under `cargo test`. A check returns normally
+//! on any input the code under test handles correctly (a typed error is a correct answer) and
+//! panics when an invariant is broken; the library under test must never panic by itself.
+//!
+//! Invariants checked beyond "no panic" (requirement ids in brackets):
+//! - `frame_decode`: peek agrees with full decode (same header, or same error class when the
+//!   header itself is bad) [FRAME-PEEK-002]; text and binary forms decode alike [FRAME-TEXT-002];
+//!   decode(encode(x)) == x for every JSON payload [FRAME-PAYLOAD-001].
+//! - `secure_open`: a frame sealed with the fixed key opens to the same payload; the same frame
+//!   with any one bit flipped never opens [SECURE-HMAC-FRAME-002] [SECURE-AEAD-FRAME-003].
+//! - `wire_decompress`, `brotli`, `token_native`, `legacy`: decode(encode(x)) == x where an
+//!   encoder exists (TokenNative on valid UTF-8 [TOKEN-TEXT-006], Brotli, zlib).
+//! - `session_message`: a parsed message re-serializes to a fixed point [SESSION-MSG-001].
+//! - `session_fsm`: every transition is one chapter `session` allows [SESSION-SM-001]; refused
+//!   input that does not parse changes nothing [SESSION-SM-002]; every message sent parses.
+//! - `scanner`: the result is self-consistent [SCAN-ALG-003]..[SCAN-ALG-005].
+
+#![allow(clippy::missing_panics_doc)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use arbitrary::{Arbitrary, Unstructured};
+use m2m_reference::hydra;
+use m2m_reference::legacy::{dictionary, m3, t1, zlib};
+use m2m_reference::scan::{self, ScanConfig};
+use m2m_reference::secure::frame as secure_frame;
+use m2m_reference::secure::nonce::FixedNonce;
+use m2m_reference::session::message::{Algorithm as SessionAlgorithm, RejectionCode};
+use m2m_reference::session::{Call, Capabilities, Config, Message, MessageType, Session, State};
+use m2m_reference::wire::frame;
+use m2m_reference::wire::token_native::{self, Tokenizer};
+use m2m_reference::wire::{self, Algorithm, Format, Limits};
+use m2m_reference::ErrorClass;
+
+/// Limits used by every decoding target: 1 MiB each way keeps a run fast and still lets the
+/// fuzzer reach the limit checks.
+pub const LIMITS: Limits = Limits {
+    max_message_bytes: 1 << 20,
+    max_decompressed_bytes: 1 << 20,
+};
+
+/// Largest input that the encode-side round trips run on (encoders are slower than decoders).
+pub const ROUND_TRIP_MAX: usize = 1024;
+
+/// Brotli at quality 11 with a 4 MiB window costs milliseconds per call even on tiny inputs;
+/// the Brotli round trips run on inputs up to this size only.
+pub const BROTLI_ROUND_TRIP_MAX: usize = 256;
+
+/// The fixed HMAC key of `secure_open` (32 bytes, hex in `fuzz-replay`).
+pub const HMAC_KEY: [u8; 32] = *b"m2m-fuzz-hmac-key-0123456789abcd";
+/// The fixed AEAD key of `secure_open`.
+pub const AEAD_KEY: [u8; 32] = *b"m2m-fuzz-aead-key-0123456789abcd";
+/// The fixed AEAD nonce of `secure_open`.
+pub const AEAD_NONCE: [u8; 12] = *b"fuzz-nonce12";
+
+/// A target's check: the fuzzer's bytes in, a panic on a broken invariant.
+pub type Check = fn(&[u8]);
+
+/// Every target: name and check function. The replay test and `run.sh` list come from here.
+pub const TARGETS: &[(&str, Check)] = &[
+    ("wire_decompress", wire_decompress),
+    ("frame_decode", frame_decode),
+    ("secure_open", secure_open),
+    ("token_native", token_native_check),
+    ("brotli", brotli),
+    ("legacy", legacy),
+    ("session_message", session_message),
+    ("session_fsm", session_fsm),
+    ("scanner", scanner),
+    ("hydra_load", hydra_load),
+    ("http_script", http_script),
+    ("vector_loader", vector_loader),
+];
+
+fn text(data: &[u8]) -> Option<&str> {
+    std::str::from_utf8(data).ok()
+}
+
+/// `wire::detect` + `wire::decompress` on any string; round trips through `wire::compress` for
+/// short inputs. [WIRE-DETECT-001] [WIRE-PASS-001]
+pub fn wire_decompress(data: &[u8]) {
+    let format = wire::detect(data);
+    let Some(s) = text(data) else { return };
+    let out = wire::decompress(s, &LIMITS);
+    if format == Format::Passthrough {
+        assert_eq!(
+            out.as_deref(),
+            Ok(s),
+            "passthrough must return the input unchanged"
+        );
+    }
+    if s.len() > ROUND_TRIP_MAX {
+        return;
+    }
+    for algorithm in [
+        Algorithm::Brotli,
+        Algorithm::TokenNative,
+        Algorithm::M2m,
+        Algorithm::None,
+    ] {
+        if algorithm == Algorithm::Brotli && s.len() > BROTLI_ROUND_TRIP_MAX {
+            continue;
+        }
+        if algorithm == Algorithm::None && format != Format::Passthrough {
+            continue; // a prefixed text sent as passthrough is ambiguous by design
+        }
+        if let Ok(w) = wire::compress(s, algorithm) {
+            let back = wire::decompress(&w, &Limits::default());
+            assert_eq!(
+                back.as_deref(),
+                Ok(s),
+                "round trip through {}",
+                algorithm.name()
+            );
+        }
+    }
+}
+
+/// Binary and text frame decode and peek. [FRAME-DECODE-001] [FRAME-PEEK-002] [FRAME-TEXT-002]
+pub fn frame_decode(data: &[u8]) {
+    let peeked = frame::peek(data, &LIMITS);
+    let decoded = frame::decode(data, &LIMITS);
+    check_peek_agrees(&peeked, &decoded);
+    if data.starts_with(b"#M2M|1|") {
+        // The same frame in text form decodes alike.
+        let wire = frame::to_text(data);
+        let from_text = frame::decode_text(&wire, &LIMITS);
+        match (&decoded, &from_text) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.payload, b.payload);
+                assert_eq!(a.header.to_json(), b.header.to_json());
+            }
+            (Err(a), Err(b)) => assert_eq!(a.class(), b.class()),
+            // A text form is longer: only the message limit may tell them apart.
+            (Ok(_), Err(e)) => assert_eq!(e.class(), "message_too_large"),
+            (Err(e), Ok(_)) => panic!("binary fails with {} but text decodes", e.class()),
+        }
+    }
+    if let Ok(f) = &decoded {
+        round_trip_json(&f.payload);
+    }
+    if let Some(s) = text(data) {
+        let p = frame::peek_text(s, &LIMITS);
+        let d = frame::decode_text(s, &LIMITS);
+        check_peek_agrees(&p, &d);
+        if s.len() <= ROUND_TRIP_MAX && s.trim_start().starts_with('{') {
+            round_trip_json(s);
+        }
+    }
+}
+
+fn check_peek_agrees(
+    peeked: &Result<frame::FrameHeader, frame::FrameError>,
+    decoded: &Result<frame::Frame, frame::FrameError>,
+) {
+    match (peeked, decoded) {
+        (Ok(h), Ok(f)) => assert_eq!(h.to_json(), f.header.to_json(), "peek != decode header"),
+        (Err(p), Err(d)) => assert_eq!(p.class(), d.class(), "peek and decode fail differently"),
+        (Err(p), Ok(_)) => panic!("peek fails with {} but decode succeeds", p.class()),
+        (Ok(_), Err(_)) => {} // a bad payload section: peek never looks at it
+    }
+}
+
+/// decode(encode(x)) == x for a JSON document x (when the encoder accepts it).
+fn round_trip_json(json: &str) {
+    if json.len() > ROUND_TRIP_MAX {
+        return;
+    }
+    if let Ok(bin) = frame::encode(json) {
+        let f = frame::decode(&bin, &Limits::default()).expect("an encoded frame decodes");
+        assert_eq!(f.payload, json, "decode(encode(x)) != x");
+        let p = frame::peek(&bin, &Limits::default()).expect("an encoded frame peeks");
+        assert_eq!(p.to_json(), f.header.to_json());
+        let t = frame::decode_text(&frame::to_text(&bin), &Limits::default())
+            .expect("an encoded text frame decodes");
+        assert_eq!(t.payload, json);
+    }
+}
+
+/// Secured-frame open with fixed keys; seal/open/flip for JSON inputs.
+/// [SECURE-HMAC-FRAME-002] [SECURE-AEAD-FRAME-003] [SECURE-DOWNGRADE-001]
+pub fn secure_open(data: &[u8]) {
+    let _ = secure_frame::open(data, secure_frame::Mode::Hmac, &HMAC_KEY, &LIMITS);
+    let _ = secure_frame::open(data, secure_frame::Mode::Aead, &AEAD_KEY, &LIMITS);
+    if let Some(s) = text(data) {
+        let _ = secure_frame::open_text(s, secure_frame::Mode::Hmac, &HMAC_KEY, &LIMITS);
+        let _ = secure_frame::open_text(s, secure_frame::Mode::Aead, &AEAD_KEY, &LIMITS);
+        if s.len() <= ROUND_TRIP_MAX {
+            let flip = crc32fast::hash(data) as usize;
+            if let Ok(sealed) = secure_frame::seal_hmac(s, &HMAC_KEY) {
+                seal_open_flip(&sealed, secure_frame::Mode::Hmac, &HMAC_KEY, s, flip);
+            }
+            if let Ok(sealed) = secure_frame::seal_aead(s, &AEAD_KEY, &mut FixedNonce(AEAD_NONCE)) {
+                seal_open_flip(&sealed, secure_frame::Mode::Aead, &AEAD_KEY, s, flip);
+            }
+        }
+    }
+}
+
+fn seal_open_flip(sealed: &[u8], mode: secure_frame::Mode, key: &[u8], json: &str, flip: usize) {
+    let opened = secure_frame::open(sealed, mode, key, &Limits::default())
+        .unwrap_or_else(|e| panic!("a sealed {mode:?} frame does not open: {}", e.class()));
+    assert_eq!(opened.payload, json);
+    let mut bad = sealed.to_vec();
+    let at = flip % bad.len();
+    bad[at] ^= 1 << ((flip >> 24) % 8);
+    assert!(
+        secure_frame::open(&bad, mode, key, &Limits::default()).is_err(),
+        "a {mode:?} frame with a flipped bit at byte {at} opened"
+    );
+    assert!(
+        secure_frame::open(&sealed[..sealed.len() - 1], mode, key, &Limits::default()).is_err(),
+        "a truncated {mode:?} frame opened"
+    );
+}
+
+/// TokenNative text and binary decode; encode/decode round trip on valid UTF-8.
+/// [TOKEN-TEXT-006] [TOKEN-BIN-002]
+pub fn token_native_check(data: &[u8]) {
+    let _ = token_native::decode_binary(data);
+    let Some(s) = text(data) else { return };
+    let _ = token_native::decode(s);
+    if s.len() <= ROUND_TRIP_MAX {
+        let t = match data.first().map(|b| b % 3) {
+            Some(1) => Tokenizer::O200k,
+            Some(2) => Tokenizer::Llama,
+            _ => Tokenizer::Cl100k,
+        };
+        let (w, _) = token_native::encode(s, t);
+        assert_eq!(
+            token_native::decode(&w).as_deref(),
+            Ok(s),
+            "text round trip"
+        );
+        let b = token_native::encode_binary(s, t);
+        assert_eq!(
+            token_native::decode_binary(&b).as_deref(),
+            Ok(s),
+            "binary round trip"
+        );
+    }
+}
+
+/// Brotli wire decode and raw decompression; round trip for short UTF-8 inputs.
+/// [WIRE-BROTLI-001]
+pub fn brotli(data: &[u8]) {
+    let _ = wire::brotli::decompress_raw(data, 1 << 20);
+    let Some(s) = text(data) else { return };
+    let _ = wire::brotli::decode(s, 1 << 20);
+    if s.len() <= BROTLI_ROUND_TRIP_MAX {
+        let w = wire::brotli::encode(s);
+        assert_eq!(wire::brotli::decode(&w, 1 << 20).as_deref(), Ok(s));
+    }
+}
+
+/// The legacy decoders (T1, Dictionary, M3, zlib); zlib round trip.
+pub fn legacy(data: &[u8]) {
+    let _ = m3::decode(data);
+    let Some(s) = text(data) else { return };
+    let _ = t1::decode(s);
+    let _ = dictionary::decode(s);
+    let _ = zlib::decode(s, 1 << 20);
+    if s.len() <= ROUND_TRIP_MAX {
+        assert_eq!(zlib::decode(&zlib::encode(s), 1 << 20).as_deref(), Ok(s));
+        // Encoders must not panic either; their output must decode.
+        if let Ok(w) = t1::encode(s) {
+            let _ = t1::decode(&w);
+        }
+        if let Ok(w) = dictionary::encode(s) {
+            let _ = dictionary::decode(&w);
+        }
+        if let Ok(b) = m3::encode(s) {
+            let _ = m3::decode(&b);
+        }
+    }
+}
+
+/// Session message parse; a parsed message re-serializes to a fixed point. [SESSION-MSG-001]
+pub fn session_message(data: &[u8]) {
+    let Some(s) = text(data) else { return };
+    if let Ok(m) = Message::from_json(s) {
+        let once = m.to_json();
+        let again = Message::from_json(&once).expect("a serialized message parses");
+        assert_eq!(again.to_json(), once, "serialization is not a fixed point");
+    }
+}
+
+/// A session event, built by `arbitrary` from the fuzzer's bytes.
+#[derive(Debug, Arbitrary)]
+pub enum Event {
+    /// Time passes by this many milliseconds (scaled so timers fire).
+    Advance(u16),
+    /// A well-formed message of this kind arrives.
+    Recv(RecvKind),
+    /// Any text arrives.
+    RecvText(String),
+    /// Local call hello.
+    Hello,
+    /// Local call send.
+    Send(String),
+    /// Local call close.
+    Close,
+}
+
+/// Well-formed messages the fuzzer can send to the session.
+#[derive(Debug, Arbitrary)]
+pub enum RecvKind {
+    /// HELLO with default capabilities, optionally another major version or no algorithm.
+    Hello { version_ok: bool, algorithms: u8 },
+    /// ACCEPT with a session id.
+    Accept { id: String, algorithms: u8 },
+    /// REJECT.
+    Reject,
+    /// DATA with some content and algorithm.
+    Data { algorithm: u8, content: String },
+    /// PING.
+    Ping,
+    /// PONG.
+    Pong,
+    /// CLOSE.
+    Close,
+}
+
+fn caps(version_ok: bool, algorithms: u8) -> Capabilities {
+    let mut c = Capabilities::default_with_agent_id("fuzz-peer");
+    if !version_ok {
+        c.version = "9.0".into();
+    }
+    let all = [
+        SessionAlgorithm::M2m,
+        SessionAlgorithm::TokenNative,
+        SessionAlgorithm::Brotli,
+        SessionAlgorithm::None,
+    ];
+    c.compression.algorithms = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| algorithms & (1 << i) != 0)
+        .map(|(_, a)| *a)
+        .collect();
+    c
+}
+
+fn message(kind: &RecvKind, now: u64) -> String {
+    let m = match kind {
+        RecvKind::Hello {
+            version_ok,
+            algorithms,
+        } => Message::hello(&caps(*version_ok, *algorithms), now),
+        RecvKind::Accept { id, algorithms } => Message::accept(id, &caps(true, *algorithms), now),
+        RecvKind::Reject => Message::reject(RejectionCode::Unknown, "no", now),
+        RecvKind::Data { algorithm, content } => {
+            let a = match algorithm % 4 {
+                0 => SessionAlgorithm::None,
+                1 => SessionAlgorithm::M2m,
+                2 => SessionAlgorithm::TokenNative,
+                _ => SessionAlgorithm::Brotli,
+            };
+            Message::data("peer", a, content.clone(), now)
+        }
+        RecvKind::Ping => Message::control(MessageType::Ping, "peer", now),
+        RecvKind::Pong => Message::control(MessageType::Pong, "peer", now),
+        RecvKind::Close => Message::control(MessageType::Close, "peer", now),
+    };
+    m.to_json()
+}
+
+/// Drive one session with an arbitrary sequence of events; every transition must be one the
+/// chapter allows. [SESSION-SM-001]..[SESSION-SM-009] [SESSION-TIMER-001]..[SESSION-TIMER-006]
+pub fn session_fsm(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let timers = bool::arbitrary(&mut u).unwrap_or(true);
+    let Ok(events) = Vec::<Event>::arbitrary(&mut u) else {
+        return;
+    };
+    let mut now: u64 = 1_000;
+    let mut s = Session::new(
+        Config {
+            local: Capabilities::default_with_agent_id("fuzz-local"),
+            session_id: "fuzz-session".into(),
+            timers,
+        },
+        now,
+    );
+    for ev in events.iter().take(64) {
+        let before = s.state();
+        let stats = s.stats();
+        let (result, allowed): (Result<_, _>, &[State]) = match ev {
+            Event::Advance(ms) => {
+                now += u64::from(*ms) * 16;
+                let out = s.advance(now);
+                let allowed: &[State] = match (timers, before) {
+                    (false, _) => &[],
+                    (true, State::HelloSent | State::Closing) => &[State::Closed],
+                    // Three missed PINGs close; 5 s later Closing times out: both may fire
+                    // within one advance (SESSION-TIMER-005).
+                    (true, State::Established) => &[State::Closing, State::Closed],
+                    (true, _) => &[],
+                };
+                if !timers {
+                    assert!(out.messages.is_empty(), "timers off, yet advance sent");
+                }
+                (Ok(out), allowed)
+            }
+            Event::Hello => {
+                let r = s.call(Call::Hello, now);
+                if r.is_ok() {
+                    assert_eq!(before, State::Initial, "hello accepted outside Initial");
+                }
+                (r, &[State::HelloSent])
+            }
+            Event::Close => {
+                let r = s.call(Call::Close, now);
+                assert!(r.is_ok(), "close is allowed in every state");
+                assert_eq!(s.state(), State::Closing);
+                (r, &[State::Closing])
+            }
+            Event::Send(content) => {
+                let r = s.call(Call::Send(content), now);
+                if r.is_err() {
+                    assert_eq!(s.stats(), stats, "a refused send counted something");
+                }
+                (r, &[])
+            }
+            Event::Recv(kind) => {
+                let t = message(kind, now);
+                let r = s.receive(&t, now);
+                let allowed: &[State] = match (kind, before) {
+                    (RecvKind::Hello { .. }, State::Initial) => &[State::Established],
+                    (RecvKind::Accept { .. }, State::HelloSent) => &[State::Established],
+                    (RecvKind::Reject | RecvKind::Close, _) => &[State::Closed],
+                    _ => &[],
+                };
+                if matches!(kind, RecvKind::Reject | RecvKind::Close) {
+                    assert_eq!(s.state(), State::Closed);
+                }
+                if matches!(kind, RecvKind::Ping) {
+                    let out = r.as_ref().expect("PING is answered in every state");
+                    assert_eq!(out.messages.len(), 1, "PING gets exactly one PONG");
+                }
+                (r, allowed)
+            }
+            Event::RecvText(t) => {
+                let parses = Message::from_json(t).is_ok();
+                let r = s.receive(t, now);
+                if !parses {
+                    assert!(r.is_err(), "an unparsable message was accepted");
+                    assert_eq!(s.state(), before, "an unparsable message changed the state");
+                    assert_eq!(s.stats(), stats, "an unparsable message was counted");
+                }
+                (r, &[State::Established, State::Closed])
+            }
+        };
+        let after = s.state();
+        assert!(
+            after == before || allowed.contains(&after),
+            "transition {before:?} -> {after:?} on {ev:?} is not in the chapter"
+        );
+        let st = s.stats();
+        assert!(st.messages_sent >= stats.messages_sent);
+        assert!(st.messages_received >= stats.messages_received);
+        if let Ok(out) = result {
+            assert!(
+                st.messages_sent - stats.messages_sent <= out.messages.len() as u64,
+                "counted more messages than were sent"
+            );
+            for m in &out.messages {
+                Message::from_json(m).expect("every message sent parses");
+            }
+        }
+    }
+}
+
+/// The scanner on any text: no panic, a self-consistent result, quick scan == scan when the
+/// size check passes. [SCAN-ALG-001] [SCAN-ALG-003] [SCAN-ALG-005] [SCAN-JSON-001]
+pub fn scanner(data: &[u8]) {
+    let Some(s) = text(data) else { return };
+    let c = ScanConfig::default();
+    let _ = scan::validate_json(s);
+    let _ = scan::scan_and_validate(s, &c);
+    let q = scan::quick_scan(s, &c);
+    assert_eq!(q.safe, q.threats.is_empty());
+    assert!(
+        (0.0..=1.0).contains(&q.confidence),
+        "confidence {}",
+        q.confidence
+    );
+    assert!(!(q.safe && q.should_block));
+    assert_eq!(q.should_block, !q.safe && q.confidence >= c.threshold);
+    if let Ok(full) = scan::scan(s, &c) {
+        assert_eq!(full, q);
+    }
+}
+
+/// Hydra safetensors loading; a loaded model classifies without panicking. [HYDRA-LOAD-001]
+/// [HYDRA-LOAD-005]
+pub fn hydra_load(data: &[u8]) {
+    if let Ok(model) = hydra::Model::from_safetensors(data) {
+        let _ = hydra::classify(Some(&model), "fuzz: classify this {\"a\":1}");
+        let _ = model.heads(&hydra::tokenize("x"));
+    }
+}
+
+/// The `http.run` scenario interpreter against a fresh in-process server. [HTTP-RUN-001]
+pub fn http_script(data: &[u8]) {
+    let Ok(steps) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let args = serde_json::json!({ "steps": steps });
+    let _ = m2m_reference::testee::dispatch("http.run", &args);
+}
+
+/// The suite root (holds `spec/`): `$M2M_CONFORMANCE_ROOT`, else the checkout.
+pub fn suite_root() -> PathBuf {
+    if let Some(d) = std::env::var_os("M2M_CONFORMANCE_ROOT") {
+        return PathBuf::from(d);
+    }
+    // This file is `fuzz/src/lib.rs`; the crate including it is one level below the root.
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The harness's vector YAML loader on one file's text, against the real spec.
+pub fn vector_loader(data: &[u8]) {
+    static SPEC: OnceLock<Option<m2m_conformance::spec::Spec>> = OnceLock::new();
+    let spec =
+        SPEC.get_or_init(|| m2m_conformance::spec::Spec::load(&suite_root().join("spec")).ok());
+    let Some(spec) = spec else {
+        panic!("cannot load spec/ from {}", suite_root().display());
+    };
+    let Some(s) = text(data) else { return };
+    let _ = m2m_conformance::vectors::load_sources(
+        Path::new("vectors"),
+        vec![("fuzz.yaml".to_owned(), Ok(s.to_owned()))],
+        spec,
+    );
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Extract fuzz seeds from the vector files into fuzz/corpus/<target>/.
+
+Every string input of an op that a target consumes becomes one seed file named by the SHA-1 of
+its bytes (the cargo-fuzz convention), so re-running adds nothing twice. Also seeds the Hydra
+target with models/**/*.safetensors, the vector loader with the vector files themselves, and
+vectors/corpus/*.json (JSON payloads) for the frame, wire and scanner targets.
+
+Usage: python3 fuzz/tools/seeds.py [--root DIR]
+"""
+import argparse, hashlib, json, pathlib, sys
+
+try:
+    import yaml
+except ImportError:
+    sys.exit("needs PyYAML (apt-get install python3-yaml)")
+
+MAX = 64 * 1024  # a seed larger than this only slows the fuzzer down
+
+
+def put(out, target, data):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not isinstance(data, bytes) or len(data) > MAX:
+        return
+    d = out / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / hashlib.sha1(data).hexdigest()).write_bytes(data)
+
+
+def wire_or_hex(inp, *keys):
+    for k in keys:
+        v = inp.get(k)
+        if isinstance(v, str):
+            if k.endswith("hex"):
+                try:
+                    return bytes.fromhex(v)
+                except ValueError:
+                    return v.encode()
+            return v
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", default=pathlib.Path(__file__).resolve().parents[2])
+    root = pathlib.Path(ap.parse_args().root)
+    out = root / "fuzz" / "corpus"
+    for path in sorted((root / "vectors").rglob("*.yaml")):
+        if "tools" in path.parts:
+            continue
+        text = path.read_text()
+        put(out, "vector_loader", text)
+        doc = yaml.safe_load(text)
+        for case in (doc or {}).get("cases", []) or []:
+            op, inp = case.get("op", ""), case.get("input") or {}
+            if not isinstance(inp, dict):
+                continue
+            if op in ("wire.decompress", "wire.detect"):
+                w = inp.get("wire")
+                put(out, "wire_decompress", w)
+                if isinstance(w, str) and w.startswith("#M2M[v3.0]"):
+                    put(out, "brotli", w)
+            elif op == "wire.compress":
+                put(out, "wire_decompress", inp.get("input"))
+            elif op in ("frame.decode", "frame.peek"):
+                put(out, "frame_decode", wire_or_hex(inp, "hex", "wire"))
+            elif op == "frame.encode":
+                put(out, "frame_decode", inp.get("json"))
+            elif op == "frame.open":
+                put(out, "secure_open", wire_or_hex(inp, "hex", "wire"))
+            elif op == "frame.seal":
+                put(out, "secure_open", inp.get("json"))
+            elif op in ("token.decode", "token.decode_binary"):
+                put(out, "token_native", wire_or_hex(inp, "hex", "wire"))
+            elif op in ("token.encode", "token.encode_binary"):
+                put(out, "token_native", inp.get("text"))
+            elif op == "legacy.decode":
+                put(out, "legacy", wire_or_hex(inp, "hex", "wire"))
+            elif op == "legacy.encode":
+                put(out, "legacy", inp.get("input"))
+            elif op == "session.run":
+                for step in inp.get("steps") or []:
+                    if isinstance(step, dict) and isinstance(step.get("recv"), str):
+                        put(out, "session_message", step["recv"])
+                        put(out, "session_fsm", step["recv"])
+            elif op.startswith("scan."):
+                put(out, "scanner", inp.get("text"))
+            elif op == "http.run":
+                put(out, "http_script", json.dumps(inp.get("steps"), separators=(",", ":")))
+            elif op.startswith("hydra."):
+                put(out, "scanner", inp.get("text"))
+    for p in sorted((root / "models").rglob("*.safetensors")):
+        put(out, "hydra_load", p.read_bytes())
+    for p in sorted((root / "vectors" / "corpus").glob("*.json")):
+        t = p.read_text()
+        for target in ("frame_decode", "wire_decompress", "scanner", "secure_open"):
+            put(out, target, t)
+    for d in sorted(out.iterdir()):
+        print(f"{d.name}: {len(list(d.iterdir()))} seeds")
+
+
+if __name__ == "__main__":
+    main()
