@@ -26,11 +26,13 @@
 //! | `03-varint` | [`wire::varint`] |
 //! | `04-limits` | [`wire::limits`] |
 //! | `05-frame` (`#M2M|1|`) | [`wire::frame`] |
+//! | `20-molt` (Molt-to-Molt hub and P2P) | [`molt`] |
 //! | `90-testee` (testee protocol) | [`testee`] |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod molt;
 pub mod testee;
 pub mod wire;
 

@@ -15,6 +15,16 @@ impl<'a> Args<'a> {
         Args { map }
     }
 
+    /// The whole args object.
+    pub fn map(&self) -> &'a Map<String, Value> {
+        self.map
+    }
+
+    /// A field's raw value, if present.
+    pub fn get(&self, name: &str) -> Option<&'a Value> {
+        self.map.get(name)
+    }
+
     /// Whether the field is present.
     pub fn has(&self, name: &str) -> bool {
         self.map.contains_key(name)

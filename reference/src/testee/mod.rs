@@ -13,6 +13,7 @@ use crate::ErrorClass;
 
 mod args;
 mod frame_ops;
+mod molt_ops;
 mod wire_ops;
 
 pub use args::Args;
@@ -67,7 +68,7 @@ pub struct Op {
 
 /// Every op the reference implements, grouped by spec chapter: each area module exports its
 /// own `OPS` slice, and adding an area is one line here.
-pub const AREAS: &[&[Op]] = &[wire_ops::OPS, frame_ops::OPS];
+pub const AREAS: &[&[Op]] = &[wire_ops::OPS, frame_ops::OPS, molt_ops::OPS];
 
 /// Every op the reference implements, in area order.
 pub fn ops() -> impl Iterator<Item = &'static Op> {
