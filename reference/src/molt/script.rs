@@ -288,14 +288,15 @@ pub fn run_peer(args: &Map<String, Value>) -> Result<Value, ScriptError> {
             .ok()
             .and_then(|b| b.try_into().ok())
             .ok_or_else(|| ScriptError(format!("step {i}: `nonce_hex` must be 12 bytes of hex")))?;
-            let plaintext =
-                match (m.get("plaintext"), m.get("payload")) {
-                    (Some(Value::String(t)), None) => t.as_bytes().to_vec(),
-                    (None, Some(p)) => crypto::encode_payload(p),
-                    _ => return err(format!(
+            let plaintext = match (m.get("plaintext"), m.get("payload")) {
+                (Some(Value::String(t)), None) => t.as_bytes().to_vec(),
+                (None, Some(p)) => crypto::encode_payload(p),
+                _ => {
+                    return err(format!(
                         "step {i}: message needs exactly one of `plaintext` (string) or `payload`"
-                    )),
-                };
+                    ))
+                }
+            };
             let data = crypto::seal(&key, &nonce, &plaintext);
             p2p::to_line(&p2p::message_frame(
                 m.get("messageType"),
