@@ -5,12 +5,14 @@
 //! |---|---|
 //! | `ref` | [`reference::ReferenceTarget`], the embedded reference, in-process |
 //! | `stdin:<command>` | [`stdin::StdinTarget`], a testee process speaking JSON Lines |
+//! | `molt-hub:ws://…/ws`, `molt-peer:HOST:PORT` | [`molt`], live Molt hubs and agents |
 
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
 
+pub mod molt;
 pub mod reference;
 pub mod stdin;
 
@@ -112,6 +114,10 @@ pub fn from_spec(spec: &str, opts: TargetOptions) -> Result<Box<dyn Target>, Set
             return Err(SetupError::UnknownTarget(spec.to_owned()));
         }
         Ok(Box::new(stdin::StdinTarget::new(cmd, opts)))
+    } else if let Some(url) = spec.strip_prefix("molt-hub:") {
+        Ok(Box::new(molt::MoltHubTarget::new(url)?))
+    } else if let Some(addr) = spec.strip_prefix("molt-peer:") {
+        Ok(Box::new(molt::MoltPeerTarget::new(addr)))
     } else {
         Err(SetupError::UnknownTarget(spec.to_owned()))
     }

@@ -52,3 +52,5 @@ impl SecretSource for OsRandom {
         Self::bytes::<32>()
     }
 }
+
+pub mod load;

@@ -52,6 +52,37 @@ enum Command {
         #[arg(long, default_value_t = hub::DEFAULT_MAX_FRAME)]
         max_frame: usize,
     },
+    /// Bounded loopback load against a hub: register N agents, then discover for a while.
+    Load {
+        /// Hub WebSocket URL.
+        #[arg(long, default_value = "ws://127.0.0.1:3000/ws")]
+        hub: String,
+        /// Number of agents.
+        #[arg(long, default_value_t = 1000)]
+        agents: usize,
+        /// Seconds of discover traffic.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Milliseconds between two discovers of one agent.
+        #[arg(long, default_value_t = 1000)]
+        interval_ms: u64,
+        /// The hub's process id (for its memory use).
+        #[arg(long)]
+        hub_pid: Option<u32>,
+    },
+    /// Run only a P2P listener (no hub), for `molt-peer` certification: delivered messages are
+    /// written as JSON lines to every client of the event tap port.
+    Peer {
+        /// TCP port for peers.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// TCP port of the event tap.
+        #[arg(long, default_value_t = 0)]
+        tap_port: u16,
+        /// Address to bind both to.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: IpAddr,
+    },
     /// Run an agent: register at a hub, listen for peers, read commands from stdin.
     Agent {
         /// Hub WebSocket URL.
@@ -196,6 +227,47 @@ async fn run_agent(cfg: AgentConfig) -> Result<(), String> {
     }
 }
 
+async fn run_peer(bind: IpAddr, port: u16, tap_port: u16) -> Result<(), String> {
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpListener;
+    let peers = TcpListener::bind((bind, port))
+        .await
+        .map_err(|e| e.to_string())?;
+    let tap = TcpListener::bind((bind, tap_port))
+        .await
+        .map_err(|e| e.to_string())?;
+    print(json!({"event": "ready",
+                 "port": peers.local_addr().map_err(|e| e.to_string())?.port(),
+                 "tap_port": tap.local_addr().map_err(|e| e.to_string())?.port()}));
+    let clients: std::sync::Arc<tokio::sync::Mutex<Vec<tokio::net::TcpStream>>> =
+        Default::default();
+    let c2 = clients.clone();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = tap.accept().await {
+            c2.lock().await.push(s);
+        }
+    });
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(ev) = rx.recv().await {
+            let ev: m2m_reference::molt::p2p::MessageEvent = ev;
+            let line = format!("{}\n", ev.to_json());
+            let mut all = clients.lock().await;
+            let mut keep = Vec::new();
+            for mut c in all.drain(..) {
+                if c.write_all(line.as_bytes()).await.is_ok() {
+                    keep.push(c);
+                }
+            }
+            *all = keep;
+        }
+    });
+    loop {
+        let (s, _) = peers.accept().await.map_err(|e| e.to_string())?;
+        tokio::spawn(m2m_molt::agent::serve_peer(s, tx.clone()));
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -223,6 +295,33 @@ async fn main() -> ExitCode {
             }
             Err(e) => Err(format!("cannot listen on {listen}: {e}")),
         },
+        Command::Load {
+            hub,
+            agents,
+            seconds,
+            interval_ms,
+            hub_pid,
+        } => {
+            let report = m2m_molt::load::run(m2m_molt::load::LoadConfig {
+                hub_url: hub,
+                agents,
+                seconds: seconds.min(600),
+                connect_concurrency: 50,
+                discover_interval: Duration::from_millis(interval_ms.max(1)),
+                hub_pid,
+            })
+            .await;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+            Ok(())
+        }
+        Command::Peer {
+            port,
+            tap_port,
+            bind,
+        } => run_peer(bind, port, tap_port).await,
         Command::Agent {
             hub,
             port,

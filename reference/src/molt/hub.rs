@@ -429,15 +429,21 @@ impl Hub {
         let (offset, offset_v) = Self::page(req, "offset", 0, false)?;
         let exclude = req.get("id").filter(|v| truthy(Some(v))).map(sql_text);
         let caps: Option<Vec<String>> = match req.get("capabilities") {
-            Some(Value::Array(a)) if !a.is_empty() => Some(
-                a.iter()
-                    .map(|e| match e {
-                        Value::String(s) => Ok(s.clone()),
-                        Value::Number(n) => Ok(n.to_string()),
-                        _ => Err(Fault),
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
+            Some(Value::Array(a)) if !a.is_empty() => {
+                // Nested arrays become a multi-dimensional SQL array, whose elements all count.
+                fn leaves(v: &[Value], out: &mut Vec<String>) {
+                    for e in v {
+                        match e {
+                            Value::Null => {}
+                            Value::Array(inner) => leaves(inner, out),
+                            other => out.push(sql_text(other)),
+                        }
+                    }
+                }
+                let mut out = Vec::new();
+                leaves(a, &mut out);
+                Some(out)
+            }
             Some(Value::String(s)) if !s.is_empty() => return Err(Fault),
             _ => None,
         };
@@ -519,12 +525,16 @@ impl Hub {
         if metadata.as_ref().is_some_and(has_nul) {
             return Err(Fault);
         }
+        // The parameter is checked against the column type whether or not a row matches.
+        if status
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > STATUS_MAX_CHARS || s.contains('\0'))
+        {
+            return Err(Fault);
+        }
         let id = req.get("id").filter(|v| !v.is_null()).map(sql_text);
         if let Some(a) = id.as_deref().and_then(|id| self.agent_mut(id)) {
             if let Some(s) = &status {
-                if s.chars().count() > STATUS_MAX_CHARS || s.contains('\0') {
-                    return Err(Fault);
-                }
                 a.status = s.clone();
             }
             if let Some(m) = &metadata {

@@ -237,6 +237,11 @@ pub fn run_peer(args: &Map<String, Value>) -> Result<Value, ScriptError> {
         let Some(step) = step.as_object() else {
             return err(format!("step {i} is not an object"));
         };
+        // A raw step may name the private key of the handshake it carries, so that the session
+        // is derived from the listener's answer.
+        if let Some(p) = step.get("client_private_hex") {
+            client_secret = Some(hex32(p, "client_private_hex")?);
+        }
         let bytes: Vec<u8> = if let Some(v) = step.get("send") {
             v.as_str()
                 .ok_or_else(|| ScriptError(format!("step {i}: `send` must be a string")))?
