@@ -81,7 +81,7 @@ pub struct HubClient {
 impl HubClient {
     /// Connect to `url`.
     pub async fn connect(url: &str) -> Result<HubClient, String> {
-        let (ws, _) = tokio_tungstenite::connect_async(url)
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
             .await
             .map_err(|e| format!("cannot connect to hub {url}: {e}"))?;
         let (mut sink, mut stream) = ws.split();
@@ -451,6 +451,7 @@ pub async fn send_direct(
         let mut stream = TcpStream::connect(address)
             .await
             .map_err(|e| format!("connect {address}: {e}"))?;
+        let _ = stream.set_nodelay(true);
         stream
             .write_all(p2p::to_line(&client.start()).as_bytes())
             .await

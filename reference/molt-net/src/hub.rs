@@ -84,10 +84,12 @@ pub async fn serve(listener: TcpListener, config: HubConfig) -> std::io::Result<
         .route("/ws", get(ws_route))
         .fallback(http_route)
         .with_state(state);
+    // Small request/reply frames: do not let Nagle's algorithm hold replies back.
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
+    .tcp_nodelay(true)
     .await
 }
 

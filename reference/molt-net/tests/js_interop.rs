@@ -23,7 +23,11 @@ fn js_interop() {
         .env("MOLT_JS_DIR", dir)
         .status()
         .expect("bash runs");
-    assert!(status.success(), "interop procedure failed; see {}", out.display());
+    assert!(
+        status.success(),
+        "interop procedure failed; see {}",
+        out.display()
+    );
 }
 
 fn tempfile_dir() -> std::path::PathBuf {
