@@ -268,9 +268,28 @@ async fn run_peer(bind: IpAddr, port: u16, tap_port: u16) -> Result<(), String> 
     }
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The hub and the load generator serve many connections: one worker per core. An agent
+    // or a peer listener needs one thread.
+    let runtime = match cli.command {
+        Command::Hub { .. } | Command::Load { .. } => {
+            tokio::runtime::Builder::new_multi_thread().enable_all().build()
+        }
+        _ => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+    };
+    match runtime {
+        Ok(rt) => rt.block_on(run(cli)),
+        Err(e) => {
+            eprintln!("m2m-molt: cannot start the runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Hub {
             listen,
