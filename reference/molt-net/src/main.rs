@@ -273,9 +273,9 @@ fn main() -> ExitCode {
     // The hub and the load generator serve many connections: one worker per core. An agent
     // or a peer listener needs one thread.
     let runtime = match cli.command {
-        Command::Hub { .. } | Command::Load { .. } => {
-            tokio::runtime::Builder::new_multi_thread().enable_all().build()
-        }
+        Command::Hub { .. } | Command::Load { .. } => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
         _ => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build(),
