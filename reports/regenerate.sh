@@ -9,9 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release -q -p m2m-conformance
+cargo build -q -p m2m-conformance
 cargo build --release -q --manifest-path adapters/m2m-protocol-0.4/Cargo.toml
-harness=target/release/m2m-conformance
+harness=target/debug/m2m-conformance
 adapter=adapters/m2m-protocol-0.4/target/release
 
 "$harness" certify --report-dir reports/reference
