@@ -34,6 +34,7 @@
 //! | `20-tokennative` (`#TK|`) | [`wire::token_native`] |
 //! | `21-t1`, `22-dictionary`, `23-m3`, `24-zlib` (legacy formats) | [`legacy`] |
 //! | `25-selection` (auto selection, compress_best) | [`select`] |
+//! | `30-molt` (Molt-to-Molt hub and P2P) | [`molt`] |
 //! | `90-testee` (testee protocol) | [`testee`] |
 
 #![forbid(unsafe_code)]
@@ -41,6 +42,7 @@
 
 pub mod hydra;
 pub mod legacy;
+pub mod molt;
 pub mod scan;
 pub mod secure;
 pub mod select;

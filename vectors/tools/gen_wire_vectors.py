@@ -1262,11 +1262,11 @@ def limits_files(goldens):
 
 
 def testee_files():
-    probe = "molt.hub.run"
+    probe = "testee.unimplemented"
     cases = [
         case("testee-unknown-op-unsupported", ["TESTEE-OPS-002"],
-             f"an op the testee does not implement ({probe}, planned) is answered unsupported",
-             probe, {"steps": []}, {"unsupported": True}, result="valid", confirmed_by="spec"),
+             f"an op the testee does not implement ({probe}, reserved) is answered unsupported",
+             probe, {}, {"unsupported": True}, result="valid", confirmed_by="spec"),
         case("testee-args-missing-field", ["TESTEE-ERR-003", "TESTEE-ERR-001"], "wire.decompress without `wire`",
              "wire.decompress", {}, err("bad_args"), confirmed_by="spec"),
         case("testee-args-wrong-type-string", ["TESTEE-ERR-003", "TESTEE-ERR-001"], "wire.detect with a number as `wire`",

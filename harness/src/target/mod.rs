@@ -7,6 +7,7 @@
 //! | `stdin:<command>` | [`stdin::StdinTarget`], a testee process speaking JSON Lines |
 //! | `http:<url>` | [`http::HttpTarget`], a running testee speaking the protocol over HTTP |
 //! | `m2m-http:<url>` | [`m2m_http::M2mHttpTarget`], a running M2M HTTP server (op `http.run` only) |
+//! | `molt-hub:ws://…/ws`, `molt-peer:HOST:PORT` | [`molt`], live Molt hubs and agents |
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use serde_json::Value;
 
 pub mod http;
 pub mod m2m_http;
+pub mod molt;
 pub mod reference;
 pub mod stdin;
 
@@ -128,6 +130,10 @@ pub fn from_spec(spec: &str, opts: TargetOptions) -> Result<Box<dyn Target>, Set
         Ok(Box::new(target))
     } else if let Some(url) = spec.strip_prefix("m2m-http:") {
         Ok(Box::new(m2m_http::M2mHttpTarget::new(url, opts)))
+    } else if let Some(url) = spec.strip_prefix("molt-hub:") {
+        Ok(Box::new(molt::MoltHubTarget::new(url)?))
+    } else if let Some(addr) = spec.strip_prefix("molt-peer:") {
+        Ok(Box::new(molt::MoltPeerTarget::new(addr)))
     } else {
         Err(SetupError::UnknownTarget(spec.to_owned()))
     }

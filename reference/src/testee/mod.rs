@@ -15,6 +15,7 @@ mod args;
 mod frame_ops;
 mod http_ops;
 mod hydra_ops;
+mod molt_ops;
 mod scan_ops;
 mod secure_ops;
 mod session_ops;
@@ -82,6 +83,7 @@ pub const AREAS: &[&[Op]] = &[
     http_ops::OPS,
     scan_ops::OPS,
     hydra_ops::OPS,
+    molt_ops::OPS,
 ];
 
 /// Every op the reference implements, in area order.
