@@ -18,6 +18,9 @@
 //! - `session_fsm`: every transition is one chapter `session` allows [SESSION-SM-001]; refused
 //!   input that does not parse changes nothing [SESSION-SM-002]; every message sent parses.
 //! - `scanner`: the result is self-consistent [SCAN-ALG-003]..[SCAN-ALG-005].
+//! - `molt`: line splitting does not depend on how the stream is chunked [MOLT-P2P-001]; a
+//!   handshake with a fixed key followed by a sealed message delivers the message
+//!   [MOLT-P2P-005] [MOLT-P2P-007].
 
 #![allow(clippy::missing_panics_doc)]
 
@@ -75,6 +78,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("hydra_load", hydra_load),
     ("http_script", http_script),
     ("vector_loader", vector_loader),
+    ("molt", molt),
 ];
 
 fn text(data: &[u8]) -> Option<&str> {
@@ -538,4 +542,70 @@ pub fn vector_loader(data: &[u8]) {
         vec![("fuzz.yaml".to_owned(), Ok(s.to_owned()))],
         spec,
     );
+}
+
+/// Molt: P2P line splitting, the listener fed arbitrary bytes, a handshake + sealed message
+/// carrying the input, and the hub fed each line as a WebSocket frame.
+/// [MOLT-P2P-001] [MOLT-P2P-004] [MOLT-P2P-005] [MOLT-P2P-007] [MOLT-HUB-002]
+pub fn molt(data: &[u8]) {
+    use m2m_reference::molt::{crypto, hub, p2p};
+    // Line splitting: one push or two pushes split anywhere give the same items.
+    let split = data.first().map_or(0, |b| usize::from(*b)) % (data.len() + 1);
+    let whole = p2p::LineBuffer::new(64).push(data);
+    let mut lb = p2p::LineBuffer::new(64);
+    let mut parts = lb.push(&data[..split]);
+    parts.extend(lb.push(&data[split..]));
+    assert_eq!(whole, parts, "line items depend on chunking");
+    assert!(lb.pending() <= 64);
+    // The listener on arbitrary bytes.
+    const SERVER: [u8; 32] = [7; 32];
+    const CLIENT: [u8; 32] = [9; 32];
+    let mut server = p2p::PeerServer::new(4096);
+    let out = server.receive(data, &mut crypto::ListSecrets::new(vec![SERVER]));
+    assert!(
+        out.replies.len() >= out.events.len(),
+        "a delivered message without a reply"
+    );
+    // A real handshake, then the input as the message payload.
+    if let Ok(payload) = serde_json::from_slice::<serde_json::Value>(data) {
+        let mut server = p2p::PeerServer::new(p2p::MAX_LINE_BYTES);
+        let client_key = crypto::spki_b64(&crypto::public_key(&CLIENT));
+        let hs = p2p::to_line(&p2p::handshake_frame(&client_key, None));
+        let out = server.receive(hs.as_bytes(), &mut crypto::ListSecrets::new(vec![SERVER]));
+        assert!(
+            server.has_session(),
+            "a valid handshake was refused: {:?}",
+            out.replies
+        );
+        let server_key = crypto::spki_b64(&crypto::public_key(&SERVER));
+        let key = crypto::derive(&CLIENT, &server_key).expect("derive");
+        let blob = crypto::seal(
+            &key,
+            &[3; crypto::NONCE_LEN],
+            &crypto::encode_payload(&payload),
+        );
+        let line = p2p::to_line(&serde_json::json!({"type": "message", "data": blob}));
+        let out = server.receive(line.as_bytes(), &mut crypto::ListSecrets::default());
+        assert_eq!(
+            out.events.len(),
+            1,
+            "a sealed message was not delivered: {:?}",
+            out.replies
+        );
+        let expected = crypto::decode_payload(&crypto::encode_payload(&payload)).expect("payload");
+        assert_eq!(out.events[0].payload, expected);
+    }
+    // The hub: every line is one WebSocket text frame.
+    if let Some(s) = text(data) {
+        let mut h = hub::Hub::new(1_000);
+        let mut ids = hub::SeededIds::new(1);
+        h.open(1, "::ffff:127.0.0.1", None);
+        for (i, line) in s.lines().take(32).enumerate() {
+            let reply = h.handle_frame(1, line, 1_000 + i as u64, &mut ids);
+            assert!(reply.is_object(), "hub reply is not an object: {reply}");
+        }
+        let _ = h.stats(2_000);
+        let _ = h.http(s.lines().next().unwrap_or("/"), 2_000);
+        h.close(1);
+    }
 }

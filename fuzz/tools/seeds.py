@@ -88,6 +88,30 @@ def main():
                 put(out, "scanner", inp.get("text"))
             elif op == "http.run":
                 put(out, "http_script", json.dumps(inp.get("steps"), separators=(",", ":")))
+            elif op == "molt.hub.run":
+                lines = [json.dumps(st["send"]) if not isinstance(st["send"], str) else st["send"]
+                         for st in inp.get("steps") or [] if isinstance(st, dict) and "send" in st]
+                if lines:
+                    put(out, "molt", "\n".join(lines) + "\n")
+            elif op == "molt.peer.run":
+                lines = []
+                for st in inp.get("steps") or []:
+                    if not isinstance(st, dict):
+                        continue
+                    v = st.get("line", st.get("bytes"))
+                    if isinstance(v, str):
+                        lines.append(v)
+                    elif v is not None:
+                        lines.append(json.dumps(v))
+                    m = st.get("message")
+                    if isinstance(m, dict) and "payload" in m:
+                        put(out, "molt", json.dumps(m["payload"]))
+                if lines:
+                    put(out, "molt", "\n".join(lines) + "\n")
+            elif op == "molt.peer.send":
+                put(out, "molt", "\n".join(r for r in inp.get("replies") or [] if isinstance(r, str)) + "\n")
+                if "payload" in inp:
+                    put(out, "molt", json.dumps(inp["payload"]))
             elif op.startswith("hydra."):
                 put(out, "scanner", inp.get("text"))
     for p in sorted((root / "models").rglob("*.safetensors")):

@@ -41,6 +41,7 @@ pub const TARGETS: &[(&str, Option<&str>)] = &[
         "vector_loader",
         Some("the vector loader is part of the harness, not of a testee"),
     ),
+    ("molt", None),
 ];
 
 /// The requests (op, args) that feed one corpus file of `target` to a testee. Inputs that an op
@@ -113,6 +114,18 @@ pub fn requests(target: &str, file: &Path, data: &[u8]) -> Vec<(&'static str, Va
         "http_script" => {
             if let Ok(steps) = serde_json::from_slice::<Value>(data) {
                 out.push(("http.run", json!({ "steps": steps })));
+            }
+        }
+        "molt" => {
+            out.push(("molt.peer.run", json!({ "steps": [{ "send_hex": hex }] })));
+            if let Some(s) = text {
+                let mut steps = vec![json!({ "open": "a" })];
+                steps.extend(
+                    s.lines()
+                        .take(32)
+                        .map(|l| json!({ "conn": "a", "send": l })),
+                );
+                out.push(("molt.hub.run", json!({ "steps": steps })));
             }
         }
         _ => {}
