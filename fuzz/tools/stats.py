@@ -9,8 +9,8 @@ import pathlib, re, sys
 
 root = pathlib.Path(__file__).resolve().parents[2]
 logdir = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/fuzzlogs")
-print("| target | seconds | execs/s | total execs | cov | ft | corpus after run | corpus after cmin (files / KiB) | cmin edges | crashes |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| target | seconds | execs/s | total execs | cov | ft | corpus after run | corpus after cmin (files / KiB) | crashes |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for log in sorted(logdir.glob("campaign-*.log")):
     t = log.stem[len("campaign-"):]
     s = log.read_text(errors="replace")
@@ -32,4 +32,4 @@ for log in sorted(logdir.glob("campaign-*.log")):
     files = [p for p in d.iterdir() if p.is_file()] if d.is_dir() else []
     kib = sum(p.stat().st_size for p in files) // 1024
     print(f"| `{t}` | {secs} | {rate} | {execs} | {cov.group(1) if cov else '?'} | "
-          f"{ft.group(1) if ft else '?'} | {corp.group(1) if corp else '?'} | {len(files)} / {kib} | {merged.group(3) if merged else '?'} | {crashes} |")
+          f"{ft.group(1) if ft else '?'} | {corp.group(1) if corp else '?'} | {len(files)} / {kib} | {crashes} |")
