@@ -30,6 +30,15 @@ fn count(counts: &Value, verdict: Verdict) -> u64 {
         .unwrap_or(0)
 }
 
+/// Cases in `counts` whose verdict fails certification.
+fn failing(counts: &Value) -> u64 {
+    Verdict::ALL
+        .iter()
+        .filter(|v| v.is_failure())
+        .map(|v| count(counts, *v))
+        .sum()
+}
+
 const STYLE: &str = r#"
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 header{background:#1d2330;color:#fff;padding:18px 28px}
@@ -273,12 +282,7 @@ fn case_details(b: &mut String, c: &Value) {
 fn requirement_status(r: &Value) -> &'static str {
     let counts = &r["counts"];
     let total = counts["total"].as_u64().unwrap_or(0);
-    let failing: u64 = Verdict::ALL
-        .iter()
-        .filter(|v| v.is_failure())
-        .map(|v| count(counts, *v))
-        .sum();
-    if failing > 0 {
+    if failing(counts) > 0 {
         "fail"
     } else if count(counts, Verdict::Pass) == total {
         "pass"
@@ -333,12 +337,7 @@ pub fn render_matrix(reports: &[Value]) -> String {
                 Some(c) => {
                     let total = c["total"].as_u64().unwrap_or(0);
                     let pass = count(c, Verdict::Pass);
-                    let failing: u64 = Verdict::ALL
-                        .iter()
-                        .filter(|v| v.is_failure())
-                        .map(|v| count(c, *v))
-                        .sum();
-                    let class = if failing > 0 {
+                    let class = if failing(c) > 0 {
                         "v-fail"
                     } else if pass == total {
                         "v-pass"
