@@ -27,34 +27,61 @@ fn inputs(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Replay every input of one kind (`corpus` or `regressions`), the targets spread over the
+/// available cores; prints the count and time per target.
 fn replay(kind: &str) -> usize {
-    let mut total = 0;
-    let mut failures = Vec::new();
-    for (target, check) in fuzz_checks::TARGETS {
-        let dir = root().join("fuzz").join(kind).join(target);
-        for file in inputs(&dir) {
-            // A file may vanish while a fuzzer is running on the same corpus (it reduces inputs).
-            let Ok(data) = std::fs::read(&file) else {
-                continue;
-            };
-            let started = Instant::now();
-            let outcome = std::panic::catch_unwind(|| check(&data));
-            let took = started.elapsed();
-            total += 1;
-            if outcome.is_err() {
-                failures.push(format!("{target}: {} panicked", file.display()));
-            } else if took > Duration::from_secs(5) {
-                failures.push(format!("{target}: {} took {took:?}", file.display()));
-            }
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    let next = AtomicUsize::new(0);
+    let total = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while let Some((target, check)) =
+                    fuzz_checks::TARGETS.get(next.fetch_add(1, Ordering::Relaxed))
+                {
+                    let dir = root().join("fuzz").join(kind).join(target);
+                    let began = Instant::now();
+                    let mut count = 0;
+                    for file in inputs(&dir) {
+                        // A file may vanish while a fuzzer is running on the same corpus.
+                        let Ok(data) = std::fs::read(&file) else {
+                            continue;
+                        };
+                        let started = Instant::now();
+                        let outcome = std::panic::catch_unwind(|| check(&data));
+                        let took = started.elapsed();
+                        count += 1;
+                        let failure = if outcome.is_err() {
+                            Some(format!("{target}: {} panicked", file.display()))
+                        } else if took > Duration::from_secs(5) {
+                            Some(format!("{target}: {} took {took:?}", file.display()))
+                        } else {
+                            None
+                        };
+                        if let Some(f) = failure {
+                            failures.lock().unwrap_or_else(|p| p.into_inner()).push(f);
+                        }
+                    }
+                    total.fetch_add(count, Ordering::Relaxed);
+                    if count > 0 {
+                        eprintln!("{kind}/{target}: {count} inputs in {:.2?}", began.elapsed());
+                    }
+                }
+            });
         }
-    }
+    });
+    let failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
     assert!(
         failures.is_empty(),
         "{} failing inputs:\n{}",
         failures.len(),
         failures.join("\n")
     );
-    total
+    total.into_inner()
 }
 
 #[test]
