@@ -65,6 +65,10 @@ enum Command {
         /// that still fail, drop fixed ones, add new failures marked UNEXPLAINED.
         #[arg(long, requires = "known_failures")]
         update_known_failures: bool,
+        /// Run this many instances of the testee at once (`ref` and `stdin:` targets only;
+        /// default: the number of CPU cores for those, 1 for the others). [TESTEE-RUN-004]
+        #[arg(long, short)]
+        jobs: Option<usize>,
     },
     /// List chapters, ops or vectors.
     List {
@@ -373,6 +377,7 @@ fn main() -> ExitCode {
                     no_report,
                     known_failures,
                     update_known_failures,
+                    jobs,
                 } => certify(
                     &root,
                     &spec,
@@ -385,6 +390,7 @@ fn main() -> ExitCode {
                     no_report,
                     known_failures,
                     update_known_failures,
+                    jobs,
                 ),
                 Command::Show {
                     id,
@@ -416,11 +422,24 @@ fn certify(
     no_report: bool,
     known_failures: Option<PathBuf>,
     update_known_failures: bool,
+    jobs: Option<usize>,
 ) -> ExitCode {
-    let (mut target, info, opts) = match start_target(target_spec, timeout) {
+    let (first, info, opts) = match start_target(target_spec, timeout) {
         Ok(t) => t,
         Err(code) => return code,
     };
+    let mut targets = vec![first];
+    let jobs = match target::jobs(target_spec, jobs) {
+        Ok(n) => n,
+        Err(e) => return setup_error(e),
+    };
+    for _ in 1..jobs {
+        match start_target(target_spec, timeout) {
+            Ok((t, i, _)) if i.ops == info.ops && i.name == info.name => targets.push(t),
+            Ok(_) => return setup_error("a second instance of the testee answered another hello"),
+            Err(code) => return code,
+        }
+    }
     let known = match &known_failures {
         None => None,
         // --update-known-failures may create the list.
@@ -455,7 +474,7 @@ fn certify(
     let started = Instant::now();
     let tty = std::io::stderr().is_terminal();
     let mut shown = false;
-    let results = run::run_all(&suite.cases, target.as_mut(), &info, &run_opts, |r| {
+    let results = run::run_all_jobs(&suite.cases, &mut targets, &info, &run_opts, |r| {
         if tty && !shown && started.elapsed() > Duration::from_millis(300) {
             bar.set_draw_target(ProgressDrawTarget::stderr());
             shown = true;

@@ -101,9 +101,22 @@ fn judged(
     policy: Policy,
 ) -> CaseResult {
     let (verdict, reason) = judge::judge(case, &outcome, policy);
+    // Passing cases keep no detail, so nothing is rendered for them: a 16 MiB result is compared,
+    // never copied or printed.
     let detail = verdict != Verdict::Pass;
-    let expected = judge::expect_json(&case.expect);
-    let actual = judge::outcome_json(&outcome);
+    let (expected, actual) = if detail {
+        (
+            judge::expect_json(&case.expect),
+            judge::outcome_json(&outcome),
+        )
+    } else {
+        (Value::Null, Value::Null)
+    };
+    let mut evidence = evidence;
+    if detail && evidence.unrendered {
+        evidence.unrendered = false;
+        evidence.request = crate::target::request_line(&case.id, &case.op, &case.input);
+    }
     CaseResult {
         id: case.id.clone(),
         chapter: case.chapter.clone(),
@@ -174,19 +187,76 @@ pub fn run_all(
 ) -> Vec<CaseResult> {
     let mut results = Vec::new();
     for case in cases.iter().filter(|c| selected(c, &opts.filters)) {
-        if let Some(entry) = opts.known_failures.as_ref().and_then(|k| k.skip(&case.id)) {
-            let r = skipped(case, entry);
-            progress(&r);
-            results.push(r);
-            continue;
-        }
-        let mut r = run_case(case, target, info, opts.policy);
-        if let Some(kf) = &opts.known_failures {
-            kf.apply(&mut r);
-        }
+        let r = run_one(case, target, info, opts);
         progress(&r);
         results.push(r);
     }
     target.shutdown();
     results
+}
+
+/// Run every selected case on several independent instances of one target at once (`certify
+/// --jobs N`), one thread per instance, each taking the next case not yet taken. Results come back
+/// in case order, exactly as [`run_all`] would give them; `progress` sees them in completion
+/// order. Every instance must have answered `hello` with the same ops as `info`.
+/// [TESTEE-RUN-004]
+pub fn run_all_jobs(
+    cases: &[Case],
+    targets: &mut [Box<dyn Target>],
+    info: &TesteeInfo,
+    opts: &RunOptions,
+    mut progress: impl FnMut(&CaseResult),
+) -> Vec<CaseResult> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc;
+
+    if let [only] = targets {
+        return run_all(cases, only.as_mut(), info, opts, progress);
+    }
+    let chosen: Vec<&Case> = cases
+        .iter()
+        .filter(|c| selected(c, &opts.filters))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let mut slots: Vec<Option<CaseResult>> = Vec::new();
+    slots.resize_with(chosen.len(), || None);
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<(usize, CaseResult)>();
+        for target in targets.iter_mut() {
+            let (tx, next, chosen) = (tx.clone(), &next, &chosen);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(case) = chosen.get(i) else { break };
+                let r = run_one(case, target.as_mut(), info, opts);
+                if tx.send((i, r)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        for (i, r) in rx {
+            progress(&r);
+            slots[i] = Some(r);
+        }
+    });
+    targets.iter_mut().for_each(|t| t.shutdown());
+    slots.into_iter().flatten().collect()
+}
+
+/// One case of a run: skipped when the known-failures list says so, else run, judged and
+/// matched against the list.
+fn run_one(
+    case: &Case,
+    target: &mut dyn Target,
+    info: &TesteeInfo,
+    opts: &RunOptions,
+) -> CaseResult {
+    if let Some(entry) = opts.known_failures.as_ref().and_then(|k| k.skip(&case.id)) {
+        return skipped(case, entry);
+    }
+    let mut r = run_case(case, target, info, opts.policy);
+    if let Some(kf) = &opts.known_failures {
+        kf.apply(&mut r);
+    }
+    r
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use m2m_conformance::judge::{Policy, Verdict};
 use m2m_conformance::load_suite;
-use m2m_conformance::run::run_case;
+use m2m_conformance::run::{run_all_jobs, run_case, RunOptions};
 use m2m_conformance::target::http::HttpTarget;
 use m2m_conformance::target::stdin::StdinTarget;
 use m2m_conformance::target::{Outcome, Target, TargetOptions};
@@ -133,6 +133,46 @@ fn stdin_crash_hang_garbage_mismatch_huge_and_closed_output_get_their_verdicts()
     check(&mut target, &cases, &broken);
     // Started once, then restarted after each of the six broken cases.
     assert_eq!(target.starts, 7);
+}
+
+/// The same broken testee run as three instances at once (`certify --jobs 3`): every case still
+/// gets exactly its verdict, the results come back in case order, and each broken case restarted
+/// only the instance it broke. [TESTEE-RUN-004]
+#[test]
+fn stdin_broken_testee_in_three_parallel_instances_gets_the_same_verdicts_in_order() {
+    let (cases, broken) = plan();
+    let env: String = broken
+        .iter()
+        .map(|(id, b)| format!("{}='{id}' ", b.env()))
+        .collect();
+    let command = format!(
+        "{env}exec bash '{}' '{}'",
+        script(),
+        env!("CARGO_BIN_EXE_m2m-conformance")
+    );
+    let mut targets: Vec<Box<dyn Target>> = (0..3)
+        .map(|_| Box::new(StdinTarget::new(&command, options())) as Box<dyn Target>)
+        .collect();
+    let info = targets[0].hello().expect("hello");
+    for t in &mut targets[1..] {
+        assert_eq!(t.hello().expect("hello").ops, info.ops);
+    }
+    let opts = RunOptions {
+        policy: Policy { strict: true },
+        ..RunOptions::default()
+    };
+    let mut seen = 0;
+    let results = run_all_jobs(&cases, &mut targets, &info, &opts, |_| seen += 1);
+    assert_eq!(seen, cases.len());
+    let got: Vec<(&str, Verdict)> = results.iter().map(|r| (r.id.as_str(), r.verdict)).collect();
+    let want: Vec<(&str, Verdict)> = cases
+        .iter()
+        .map(|c| {
+            let v = broken.get(&c.id).map_or(Verdict::Pass, |b| b.verdict());
+            (c.id.as_str(), v)
+        })
+        .collect();
+    assert_eq!(got, want);
 }
 
 /// A broken HTTP testee: answers like the reference except for the broken case ids. One thread
@@ -260,4 +300,40 @@ fn unknown_ops_are_unsupported_not_failures() {
     t.hello().expect("hello");
     let (o, _) = t.run("probe", "x.no-such-op", &serde_json::json!({}));
     assert!(matches!(o, Outcome::Unsupported(_)), "{o:?}");
+}
+
+/// In-process, four reference instances give the same results in the same order as one.
+/// [TESTEE-RUN-004]
+#[test]
+fn parallel_in_process_run_equals_the_sequential_run() {
+    use m2m_conformance::target::reference::ReferenceTarget;
+    let root = m2m_conformance::default_root();
+    let (_spec, suite) =
+        load_suite(&root.join("spec"), &root.join("vectors")).expect("suite loads");
+    // Every third case: all chapters, without the slowest inputs of a debug build twice over.
+    let cases: Vec<Case> = suite.cases.into_iter().step_by(3).collect();
+    let info = ReferenceTarget.hello().expect("hello");
+    let opts = RunOptions::default();
+    let key = |r: &m2m_conformance::run::CaseResult| {
+        (r.id.clone(), r.verdict, r.reason.clone(), r.actual.clone())
+    };
+    let one: Vec<_> = run_all_jobs(
+        &cases,
+        &mut [Box::new(ReferenceTarget) as Box<dyn Target>],
+        &info,
+        &opts,
+        |_| {},
+    )
+    .iter()
+    .map(key)
+    .collect();
+    let mut four: Vec<Box<dyn Target>> = (0..4)
+        .map(|_| Box::new(ReferenceTarget) as Box<dyn Target>)
+        .collect();
+    let many: Vec<_> = run_all_jobs(&cases, &mut four, &info, &opts, |_| {})
+        .iter()
+        .map(key)
+        .collect();
+    assert_eq!(one.len(), cases.len());
+    assert_eq!(one, many);
 }

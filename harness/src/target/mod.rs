@@ -71,6 +71,10 @@ pub struct Evidence {
     /// What the testee wrote to stderr while the case ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stderr: Option<String>,
+    /// The request was made but not rendered into `request` yet (in-process targets): the runner
+    /// renders it only for a case whose verdict keeps evidence.
+    #[serde(skip)]
+    pub unrendered: bool,
 }
 
 /// An error that stops a run before it starts (exit code 2).
@@ -139,6 +143,23 @@ pub fn from_spec(spec: &str, opts: TargetOptions) -> Result<Box<dyn Target>, Set
     }
 }
 
+/// How many instances of the target `spec` a run uses: `requested`, else the number of CPU cores
+/// for the in-process reference and stdin testees (independent processes), else 1. HTTP and
+/// network testees get one request at a time (TESTEE-HTTP-002), so they refuse more than one.
+/// [TESTEE-RUN-004]
+pub fn jobs(spec: &str, requested: Option<usize>) -> Result<usize, String> {
+    let parallel = matches!(spec, "ref" | "reference") || spec.starts_with("stdin:");
+    match requested {
+        Some(0) => Err("--jobs must be at least 1".into()),
+        Some(n) if n > 1 && !parallel => Err(format!(
+            "--jobs {n}: only `ref` and `stdin:` targets run several instances at once"
+        )),
+        Some(n) => Ok(n),
+        None if parallel => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        None => Ok(1),
+    }
+}
+
 /// Validate a `hello` result. [TESTEE-HELLO-001] [TESTEE-HELLO-002]
 pub fn parse_hello(target: &str, v: &Value) -> Result<TesteeInfo, String> {
     let text = |k: &str| {
@@ -174,7 +195,14 @@ pub fn parse_hello(target: &str, v: &Value) -> Result<TesteeInfo, String> {
 
 /// Render a request exactly as it goes on the wire. [TESTEE-MSG-001]
 pub fn request_line(id: &str, op: &str, args: &Value) -> String {
-    serde_json::json!({"id": id, "op": op, "args": args}).to_string()
+    // Borrowed, so a multi-megabyte `args` is serialised once and never cloned.
+    #[derive(Serialize)]
+    struct Request<'a> {
+        id: &'a str,
+        op: &'a str,
+        args: &'a Value,
+    }
+    serde_json::to_string(&Request { id, op, args }).unwrap_or_default()
 }
 
 /// Parse one response line for request `id`. [TESTEE-MSG-002] [TESTEE-MSG-003]

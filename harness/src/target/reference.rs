@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use m2m_reference::testee::{self, Reply};
 use serde_json::Value;
 
-use super::{request_line, Evidence, Outcome, SetupError, Target, TesteeInfo};
+use super::{Evidence, Outcome, SetupError, Target, TesteeInfo};
 
 /// The in-process reference target (`--target ref`).
 pub struct ReferenceTarget;
@@ -24,8 +24,10 @@ impl Target for ReferenceTarget {
     }
 
     fn run(&mut self, id: &str, op: &str, args: &Value) -> (Outcome, Evidence) {
+        // The request is rendered by the runner only if the verdict keeps evidence.
+        let _ = id;
         let evidence = Evidence {
-            request: request_line(id, op, args),
+            unrendered: true,
             ..Evidence::default()
         };
         // A panic in the reference is a bug; it must surface as a crash verdict, not abort the run.
