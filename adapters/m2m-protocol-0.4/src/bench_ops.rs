@@ -100,11 +100,14 @@ fn bench(args: &Map<String, Value>) -> Reply {
     if let Reply::Unsupported(_) = last {
         return last;
     }
-    for _ in 1..warmup {
-        last = (op.run)(inner);
-    }
     if over() {
         return limit();
+    }
+    for _ in 1..warmup {
+        last = (op.run)(inner);
+        if over() {
+            return limit();
+        }
     }
     let mut per_batch = Vec::new();
     let mut total_ns: u128 = 0;

@@ -142,11 +142,14 @@ pub fn bench(args: &Args, clock: &dyn Clock) -> Reply {
     if let Reply::Unsupported(_) = last {
         return last;
     }
-    for _ in 1..p.warmup {
-        last = run();
-    }
     if over(clock.now_ns()) {
         return limit();
+    }
+    for _ in 1..p.warmup {
+        last = run();
+        if over(clock.now_ns()) {
+            return limit();
+        }
     }
     let mut per_batch = Vec::new();
     let mut total_ns: u64 = 0;
