@@ -26,6 +26,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod coverage;
 pub mod fuzz_replay;
 pub mod judge;

@@ -69,6 +69,11 @@ enum Command {
         /// default: the number of CPU cores for those, 1 for the others). [TESTEE-RUN-004]
         #[arg(long, short)]
         jobs: Option<usize>,
+        /// After the run, ask the testee to time the cases of a bench profile itself
+        /// (`testee.bench`; default profile harness/bench-profile.yaml). Adds a `bench`
+        /// section to the reports; changes no verdict.
+        #[arg(long, value_name = "PROFILE", num_args = 0..=1, default_missing_value = m2m_conformance::bench::DEFAULT_PROFILE)]
+        bench: Option<PathBuf>,
     },
     /// List chapters, ops or vectors.
     List {
@@ -175,6 +180,16 @@ enum ReportCommand {
         /// Output file.
         #[arg(long, short, default_value = "matrix.html")]
         output: PathBuf,
+    },
+    /// Put the bench sections of several report.json files side by side (Markdown): ns/op of
+    /// each implementation and the ratio to the first.
+    Bench {
+        /// The report.json files of `certify --bench` runs; the first is the baseline.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Also write the table to this file.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
     /// Compare two report.json files: fixed, broken, changed, new and removed cases (Markdown on
     /// stdout, for pull requests). Exit 1 when a case broke.
@@ -378,6 +393,7 @@ fn main() -> ExitCode {
                     known_failures,
                     update_known_failures,
                     jobs,
+                    bench,
                 } => certify(
                     &root,
                     &spec,
@@ -391,6 +407,7 @@ fn main() -> ExitCode {
                     known_failures,
                     update_known_failures,
                     jobs,
+                    bench,
                 ),
                 Command::Show {
                     id,
@@ -423,7 +440,16 @@ fn certify(
     known_failures: Option<PathBuf>,
     update_known_failures: bool,
     jobs: Option<usize>,
+    bench: Option<PathBuf>,
 ) -> ExitCode {
+    let bench = match bench.map(|p| m2m_conformance::bench::load_profile(root, &p, suite)) {
+        None => None,
+        Some(Ok(b)) => Some(b),
+        Some(Err(errs)) => {
+            errs.iter().for_each(|e| eprintln!("error: {e}"));
+            return ExitCode::from(2);
+        }
+    };
     let (first, info, opts) = match start_target(target_spec, timeout) {
         Ok(t) => t,
         Err(code) => return code,
@@ -494,7 +520,7 @@ fn certify(
             );
         }
     }
-    let report = Report::new(
+    let mut report = Report::new(
         spec,
         info.clone(),
         ReportOptions {
@@ -506,6 +532,18 @@ fn certify(
         results,
     );
     print_summary(&report, started.elapsed());
+    if let Some((name, profile)) = &bench {
+        let section = m2m_conformance::bench::profile_target(
+            target_spec,
+            opts,
+            name,
+            profile,
+            suite,
+            Policy { strict },
+        );
+        print!("{}", m2m_conformance::bench::summary_lines(&section));
+        report.bench = Some(section);
+    }
     if !no_report {
         let dir = report_dir.unwrap_or_else(|| {
             let name = if target_spec == "ref" || target_spec == "reference" {
@@ -719,6 +757,23 @@ fn report_command(what: ReportCommand) -> ExitCode {
                 .collect::<Result<Vec<_>, _>>()
             {
                 Ok(values) => write(&output, html::render_matrix(&values)),
+                Err(code) => code,
+            }
+        }
+        ReportCommand::Bench { reports, output } => {
+            match reports
+                .iter()
+                .map(|p| read_report(p))
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(values) => {
+                    let table = m2m_conformance::bench::render_side_by_side(&values);
+                    print!("{table}");
+                    match output {
+                        Some(path) => write(&path, table),
+                        None => ExitCode::SUCCESS,
+                    }
+                }
                 Err(code) => code,
             }
         }

@@ -20,6 +20,7 @@
 //! | `frame.peek` | the same full decode, headers only (upstream has no header-only reader) |
 //! | `session.run` | `m2m::protocol::Session` driven step by step ([`session_ops`]) |
 //! | `scan.*`, `hydra.*` | see [`scan_hydra_ops`] |
+//! | `testee.bench` | any op above, timed with `Instant` ([`bench_ops`]) |
 
 #![forbid(unsafe_code)]
 
@@ -27,6 +28,7 @@ use std::io::{BufRead, Write};
 
 use serde_json::{json, Map, Value};
 
+pub mod bench_ops;
 pub mod errors;
 pub mod ops;
 pub mod scan_hydra_ops;
@@ -100,6 +102,7 @@ pub const AREAS: &[&[Op]] = &[
     token_ops::OPS,
     session_ops::OPS,
     scan_hydra_ops::OPS,
+    bench_ops::OPS,
 ];
 
 /// Every op the adapter implements, in area order.

@@ -190,6 +190,7 @@ pub fn render(report: &Value) -> String {
         b.push_str("</tr>");
     }
     b.push_str("</table>");
+    b.push_str(&crate::bench::html_section(report));
     // Cases, non-pass first, with evidence on click.
     let cases: Vec<&Value> = report["cases"].as_array().into_iter().flatten().collect();
     b.push_str("<h2>Cases</h2><div class=\"filters\">show: ");

@@ -126,6 +126,7 @@ pub fn render(r: &Report) -> String {
             }
         }
     }
+    out.push_str(&crate::bench::markdown_section(r.bench.as_ref()));
     out.push_str("## By requirement\n\n");
     out.push_str(&header("requirement"));
     for q in &r.requirements {

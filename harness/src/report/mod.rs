@@ -128,6 +128,9 @@ pub struct Report {
     pub requirements: Vec<RequirementSummary>,
     /// Every case.
     pub cases: Vec<CaseResult>,
+    /// The bench profile of `certify --bench` (absent without it). [TESTEE-BENCH-009]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bench: Option<crate::bench::Section>,
 }
 
 impl Report {
@@ -188,6 +191,7 @@ impl Report {
             chapters,
             requirements,
             cases,
+            bench: None,
         }
     }
 

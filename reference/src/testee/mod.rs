@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use crate::ErrorClass;
 
 mod args;
+mod bench_ops;
 mod frame_ops;
 mod http_ops;
 mod hydra_ops;
@@ -23,6 +24,7 @@ mod token_ops;
 mod wire_ops;
 
 pub use args::Args;
+pub use bench_ops::{Clock, MonotonicClock};
 
 /// Version of the testee protocol this module speaks. [TESTEE-HELLO-002]
 pub const PROTOCOL_VERSION: u64 = 1;
@@ -84,6 +86,7 @@ pub const AREAS: &[&[Op]] = &[
     scan_ops::OPS,
     hydra_ops::OPS,
     molt_ops::OPS,
+    bench_ops::OPS,
 ];
 
 /// Every op the reference implements, in area order.
@@ -94,6 +97,18 @@ pub fn ops() -> impl Iterator<Item = &'static Op> {
 /// Run one op. Unknown ops answer [`Reply::Unsupported`]; args that are not a JSON object
 /// answer `bad_args`. Never panics on any input. [TESTEE-OPS-002] [TESTEE-ERR-003]
 pub fn dispatch(op: &str, args: &Value) -> Reply {
+    dispatch_with_clock(op, args, &MonotonicClock)
+}
+
+/// [`dispatch`] with the clock that `testee.bench` reads (the only op that reads time): tests
+/// give a fake one. [TESTEE-BENCH-005]
+pub fn dispatch_with_clock(op: &str, args: &Value, clock: &dyn Clock) -> Reply {
+    if op == bench_ops::NAME {
+        return match args {
+            Value::Object(map) => bench_ops::bench(&Args::new(map), clock),
+            _ => Reply::bad_args("args must be a JSON object"),
+        };
+    }
     let Some(spec) = ops().find(|o| o.name == op) else {
         return Reply::Unsupported(format!("op `{op}` is not implemented by m2m-reference"));
     };
