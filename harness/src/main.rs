@@ -528,9 +528,11 @@ fn certify(
             strict,
             timeout_ms: opts.timeout.as_millis() as u64,
             known_failures: known_failures.map(|p| p.display().to_string()),
+            jobs,
         },
         results,
     );
+    report.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     print_summary(&report, started.elapsed());
     if let Some((name, profile)) = &bench {
         let section = m2m_conformance::bench::profile_target(
@@ -703,13 +705,17 @@ fn print_summary(r: &Report, elapsed: Duration) {
             c.reason.as_deref().unwrap_or("")
         );
     }
+    let secs = elapsed.as_secs_f64();
     println!(
-        "{}: {} {} — {} cases in {:.1}s, {} failing",
+        "{}: {} {} — {} cases in {:.2}s ({:.0} cases/s, {} job{}), {} failing",
         m2m_conformance::report::markdown::verdict_line(r),
         r.target.name,
         r.target.version,
         r.summary.total,
-        elapsed.as_secs_f64(),
+        secs,
+        r.summary.total as f64 / secs.max(1e-9),
+        r.options.jobs,
+        if r.options.jobs == 1 { "" } else { "s" },
         r.summary.failures()
     );
 }

@@ -54,6 +54,7 @@ fn run() -> Run {
             strict: Policy::default().strict,
             timeout_ms: 5000,
             known_failures: None,
+            jobs: 1,
         },
         results,
     );

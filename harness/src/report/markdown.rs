@@ -61,9 +61,10 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(out, "- generated: {}", r.generated_at);
     let _ = writeln!(
         out,
-        "- options: strict={}, timeout={} ms, filters={}",
+        "- options: strict={}, timeout={} ms, jobs={}, filters={}",
         r.options.strict,
         r.options.timeout_ms,
+        r.options.jobs,
         if r.options.filters.is_empty() {
             "none".to_owned()
         } else {
@@ -72,10 +73,11 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "- **result: {}** ({} cases, {} failing)\n",
+        "- **result: {}** ({} cases, {} failing; run took {:.2} s)\n",
         verdict_line(r),
         r.summary.total,
-        r.summary.failures()
+        r.summary.failures(),
+        r.elapsed_ms / 1000.0
     );
     out.push_str("## By chapter\n\n");
     out.push_str(&header("chapter"));

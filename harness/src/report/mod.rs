@@ -96,6 +96,8 @@ pub struct ReportOptions {
     /// The known-failures list used, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub known_failures: Option<String>,
+    /// Testee instances run at once (`--jobs`). [TESTEE-RUN-004]
+    pub jobs: usize,
 }
 
 /// The canonical report.
@@ -126,6 +128,9 @@ pub struct Report {
     pub chapters: Vec<ChapterSummary>,
     /// Per requirement cited by a case that ran.
     pub requirements: Vec<RequirementSummary>,
+    /// Wall time of the whole run (all cases, all jobs), in milliseconds; `cases / elapsed` is
+    /// the run's throughput. Each case's own `duration_ms` is its exchange alone.
+    pub elapsed_ms: f64,
     /// Every case.
     pub cases: Vec<CaseResult>,
     /// The bench profile of `certify --bench` (absent without it). [TESTEE-BENCH-009]
@@ -190,6 +195,7 @@ impl Report {
             summary,
             chapters,
             requirements,
+            elapsed_ms: 0.0,
             cases,
             bench: None,
         }
