@@ -72,7 +72,8 @@ impl StdinTarget {
         let (tx, rx) = mpsc::channel();
         let max_line = self.opts.max_response_bytes;
         thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
+            // A pipe hands over at most 64 KiB per read: read that much at a time.
+            let mut reader = BufReader::with_capacity(1 << 16, stdout);
             loop {
                 let mut buf = Vec::new();
                 // A line longer than max_line is cut there; it cannot be a valid response, so
@@ -83,7 +84,11 @@ impl StdinTarget {
                         while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
                             buf.pop();
                         }
-                        if tx.send(String::from_utf8_lossy(&buf).into_owned()).is_err() {
+                        // Valid UTF-8 (the rule) is moved, not copied; anything else is shown
+                        // lossily and fails to parse as a response.
+                        let line = String::from_utf8(buf)
+                            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+                        if tx.send(line).is_err() {
                             break;
                         }
                     }
