@@ -153,6 +153,13 @@ pub fn is_unicode_control(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Whether `text` holds a control character of [`is_unicode_control`]. All of them are
+/// U+20xx, whose UTF-8 encoding starts with the byte 0xE2, so a text without that byte (most
+/// texts) is ruled out by a fast byte search before any character is decoded. [SCAN-EXTRA-001]
+pub fn has_unicode_control(text: &str) -> bool {
+    text.as_bytes().contains(&0xE2) && text.chars().any(is_unicode_control)
+}
+
 /// Whether `text` is a JSON document (after leading whitespace, starting with `{`, `[` or `"`)
 /// one of whose strings or keys, once its escapes are decoded, holds a control character of
 /// [`is_unicode_control`] (e.g. `"\u202E"` with upper-case hex, or `"\u200b"`). [SCAN-EXTRA-002]
@@ -188,7 +195,7 @@ pub fn threats(text: &str, config: &ScanConfig) -> Vec<Threat> {
         })
         .collect();
     if config.detect_unicode_controls
-        && (text.chars().any(is_unicode_control) || json_strings_have_unicode_control(text))
+        && (has_unicode_control(text) || json_strings_have_unicode_control(text))
     {
         found.push(Threat {
             name: "unicode_control",
@@ -319,6 +326,17 @@ pub fn scan_and_validate(text: &str, config: &ScanConfig) -> Result<ScanResult, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unicode_control_byte_prefilter_keeps_the_answer() {
+        assert!(has_unicode_control("a\u{202E}b"));
+        assert!(has_unicode_control("x\u{200B}"));
+        assert!(has_unicode_control("\u{2069}"));
+        // U+2013 (en dash) and U+20AC (euro) start with 0xE2 too but are not controls.
+        assert!(!has_unicode_control("10–12 €"));
+        assert!(!has_unicode_control("plain ASCII"));
+        assert!(!has_unicode_control("ümlaut ✓"));
+    }
 
     #[test]
     fn dan_is_blocked_and_plain_question_is_safe() {
