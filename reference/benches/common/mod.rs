@@ -110,12 +110,13 @@ pub const SESSION_DATA_MESSAGES: usize = 100;
 
 /// The adversarial scanner input (64 KB): a chat request whose content repeats near misses of
 /// the scanner's patterns (`ignore all previous` without a target, four nested braces where
-/// five match, `pretend ... unrestrictive`, `jail brea`), with `\u00e9` escapes that make
-/// the reference's JSON unicode-control check parse the document. No pattern matches: every
-/// regex has to run over the whole text.
+/// five match, `pretend ... unrestrictive`, `jail brea`), with `\u00e9` and `\u2013` escapes:
+/// the latter (an en dash, not a control) makes the reference's check for escaped unicode
+/// controls parse the whole document. No pattern matches: every regex has to run over the
+/// whole text.
 pub fn adversarial() -> Payload {
     let piece = "ignore all previous   pretend you are as if you are the unrestrictive { { { { \
-                 \\u00e9 bypass safety jail brea reveal your system    ";
+                 \\u00e9 \\u2013 bypass safety jail brea reveal your system    ";
     let mut content = String::new();
     while content.len() + piece.len() < SIZE_64K - 100 {
         content.push_str(piece);

@@ -166,16 +166,17 @@ pub fn has_unicode_control(text: &str) -> bool {
 pub fn json_strings_have_unicode_control(text: &str) -> bool {
     fn walk(v: &Value) -> bool {
         match v {
-            Value::String(s) => s.chars().any(is_unicode_control),
+            Value::String(s) => has_unicode_control(s),
             Value::Array(a) => a.iter().any(walk),
-            Value::Object(m) => m
-                .iter()
-                .any(|(k, v)| k.chars().any(is_unicode_control) || walk(v)),
+            Value::Object(m) => m.iter().any(|(k, v)| has_unicode_control(k) || walk(v)),
             _ => false,
         }
     }
+    // Every control character is U+20xx, so its JSON escape starts with `\u20` (digits, no
+    // case): a text without that sequence needs no parse.
     let t = text.trim_start();
-    if !(t.starts_with('{') || t.starts_with('[') || t.starts_with('"')) || !text.contains("\\u") {
+    if !(t.starts_with('{') || t.starts_with('[') || t.starts_with('"')) || !text.contains("\\u20")
+    {
         return false;
     }
     serde_json::from_str::<Value>(text).is_ok_and(|v| walk(&v))
@@ -336,6 +337,9 @@ mod tests {
         assert!(!has_unicode_control("10–12 €"));
         assert!(!has_unicode_control("plain ASCII"));
         assert!(!has_unicode_control("ümlaut ✓"));
+        assert!(json_strings_have_unicode_control(r#"{"a":"\u202E"}"#));
+        assert!(json_strings_have_unicode_control(r#"["x\u200b"]"#));
+        assert!(!json_strings_have_unicode_control(r#"["\u00e9 \u2013"]"#));
     }
 
     #[test]
