@@ -153,22 +153,30 @@ pub fn is_unicode_control(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Whether `text` holds a control character of [`is_unicode_control`]. All of them are
+/// U+20xx, whose UTF-8 encoding starts with the byte 0xE2, so a text without that byte (most
+/// texts) is ruled out by a fast byte search before any character is decoded. [SCAN-EXTRA-001]
+pub fn has_unicode_control(text: &str) -> bool {
+    text.as_bytes().contains(&0xE2) && text.chars().any(is_unicode_control)
+}
+
 /// Whether `text` is a JSON document (after leading whitespace, starting with `{`, `[` or `"`)
 /// one of whose strings or keys, once its escapes are decoded, holds a control character of
 /// [`is_unicode_control`] (e.g. `"\u202E"` with upper-case hex, or `"\u200b"`). [SCAN-EXTRA-002]
 pub fn json_strings_have_unicode_control(text: &str) -> bool {
     fn walk(v: &Value) -> bool {
         match v {
-            Value::String(s) => s.chars().any(is_unicode_control),
+            Value::String(s) => has_unicode_control(s),
             Value::Array(a) => a.iter().any(walk),
-            Value::Object(m) => m
-                .iter()
-                .any(|(k, v)| k.chars().any(is_unicode_control) || walk(v)),
+            Value::Object(m) => m.iter().any(|(k, v)| has_unicode_control(k) || walk(v)),
             _ => false,
         }
     }
+    // Every control character is U+20xx, so its JSON escape starts with `\u20` (digits, no
+    // case): a text without that sequence needs no parse.
     let t = text.trim_start();
-    if !(t.starts_with('{') || t.starts_with('[') || t.starts_with('"')) || !text.contains("\\u") {
+    if !(t.starts_with('{') || t.starts_with('[') || t.starts_with('"')) || !text.contains("\\u20")
+    {
         return false;
     }
     serde_json::from_str::<Value>(text).is_ok_and(|v| walk(&v))
@@ -188,7 +196,7 @@ pub fn threats(text: &str, config: &ScanConfig) -> Vec<Threat> {
         })
         .collect();
     if config.detect_unicode_controls
-        && (text.chars().any(is_unicode_control) || json_strings_have_unicode_control(text))
+        && (has_unicode_control(text) || json_strings_have_unicode_control(text))
     {
         found.push(Threat {
             name: "unicode_control",
@@ -319,6 +327,20 @@ pub fn scan_and_validate(text: &str, config: &ScanConfig) -> Result<ScanResult, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unicode_control_byte_prefilter_keeps_the_answer() {
+        assert!(has_unicode_control("a\u{202E}b"));
+        assert!(has_unicode_control("x\u{200B}"));
+        assert!(has_unicode_control("\u{2069}"));
+        // U+2013 (en dash) and U+20AC (euro) start with 0xE2 too but are not controls.
+        assert!(!has_unicode_control("10–12 €"));
+        assert!(!has_unicode_control("plain ASCII"));
+        assert!(!has_unicode_control("ümlaut ✓"));
+        assert!(json_strings_have_unicode_control(r#"{"a":"\u202E"}"#));
+        assert!(json_strings_have_unicode_control(r#"["x\u200b"]"#));
+        assert!(!json_strings_have_unicode_control(r#"["\u00e9 \u2013"]"#));
+    }
 
     #[test]
     fn dan_is_blocked_and_plain_question_is_safe() {

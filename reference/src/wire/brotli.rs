@@ -39,33 +39,41 @@ pub fn compress_raw(data: &[u8], quality: u32, lgwin: u32) -> Vec<u8> {
 /// - output larger than `limit` → [`WireError::DecompressedTooLarge`], detected after at most
 ///   `limit + 64 KiB` bytes of output were produced [WIRE-LIMIT-004].
 pub fn decompress_raw(input: &[u8], limit: usize) -> Result<Vec<u8>, WireError> {
+    /// Room made for each decoder call: it starts small, so that short payloads do not pay for
+    /// zeroing a large buffer, and doubles up to 64 KiB, the overshoot bound of the limit.
+    const MIN_ROOM: usize = 4 * 1024;
+    const MAX_ROOM: usize = 64 * 1024;
     let mut state = BrotliState::new(
         brotli::enc::StandardAlloc::default(),
         brotli::enc::StandardAlloc::default(),
         brotli::enc::StandardAlloc::default(),
     );
     let mut out = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
     let mut available_in = input.len();
     let mut input_offset = 0usize;
     let mut total_out = 0usize;
     loop {
-        let mut available_out = chunk.len();
-        let mut output_offset = 0usize;
+        // The decoder writes straight into `out`: make room after the bytes so far, then cut
+        // back to what it produced.
+        let start = out.len();
+        let room = start.clamp(MIN_ROOM, MAX_ROOM);
+        out.resize(start + room, 0);
+        let mut available_out = room;
+        let mut output_offset = start;
         let result = BrotliDecompressStream(
             &mut available_in,
             &mut input_offset,
             input,
             &mut available_out,
             &mut output_offset,
-            &mut chunk,
+            &mut out,
             &mut total_out,
             &mut state,
         );
-        if out.len() + output_offset > limit {
+        out.truncate(output_offset);
+        if out.len() > limit {
             return Err(WireError::DecompressedTooLarge { limit });
         }
-        out.extend_from_slice(&chunk[..output_offset]);
         match result {
             BrotliResult::ResultSuccess => {
                 return if available_in == 0 {

@@ -167,6 +167,11 @@ pub fn count_tokens(text: &str, tokenizer: Tokenizer) -> usize {
 /// UTF-8. [TOKEN-DETOK-001] [TOKEN-DETOK-002] [TOKEN-DETOK-003]
 pub fn detokenize(ids: &[u32], tokenizer: Tokenizer) -> Result<String, TokenError> {
     let bpe = tokenizer.bpe();
+    // Fast path: the whole sequence in one lookup pass. It fails for an unknown id or for
+    // bytes that are not UTF-8; only then are the ids looked up one by one to name the error.
+    if let Ok(text) = bpe.decode(ids.to_vec()) {
+        return Ok(text);
+    }
     let mut bytes = Vec::with_capacity(ids.len() * 4);
     for &id in ids {
         bytes.extend(token_bytes(bpe, id).ok_or(TokenError::UnknownToken(id))?);
