@@ -10,7 +10,8 @@
 #                 stdin, with 1 and 2 jobs, 5 runs each (release builds)
 #   cargo-test    wall time of a warm `cargo test --workspace` (after a build), 3 runs
 #   side-by-side  criterion: the same benchmarks against the reference and upstream 0.4.0
-#                 (adapters/m2m-protocol-0.4/bench), byte-identity tests first
+#                 (adapters/m2m-protocol-0.4/bench), byte-identity tests first, then the
+#                 interleaved A/B run whose per-round ratios judge the goal
 #   reference     criterion: `cargo bench -p m2m-reference` (codecs, scanner, session,
 #                 token_native, hydra) and Hydra's on-CPU time (example hydra_cpu)
 #   profile       certify --bench: the testees time the bench profile themselves
@@ -110,6 +111,9 @@ step_side_by_side() {
     >"$perf/side-by-side-bench.log" 2>&1
   python3 reports/tools/perf_ratios.py "$adapter_dir/target/criterion" --json \
     >"$perf/side-by-side.json"
+  log "side-by-side: interleaved A/B (load drift cancels out)"
+  cargo run --release -q --manifest-path "$adapter_dir/Cargo.toml" -p m2m-side-by-side \
+    --example interleaved >"$perf/side-by-side-interleaved.txt"
 }
 
 step_reference() {

@@ -106,6 +106,20 @@ def reason_for(rid, table):
     return None
 
 
+def interleaved(perf):
+    """benchmark id -> (reference ns, upstream ns, median per-round ratio) of the A/B run."""
+    out = {}
+    try:
+        lines = open(os.path.join(perf, "side-by-side-interleaved.txt")).read().splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        m = re.match(r"^(\S+/\S+)\s+([\d.]+)µs\s+([\d.]+)µs\s+([\d.]+)$", line.strip())
+        if m:
+            out[m.group(1)] = (float(m.group(2)) * 1e3, float(m.group(3)) * 1e3, float(m.group(4)))
+    return out
+
+
 def side_by_side(doc, perf, summary):
     rows = load_json(os.path.join(perf, "side-by-side.json"))
     doc.add("## Reference and upstream 0.4.0 side by side", "")
@@ -141,41 +155,57 @@ def side_by_side(doc, perf, summary):
         "",
     )
     why = reasons()
+    inter = interleaved(perf)
     main_rows = [r for r in rows if r["a"] == "reference"]
     raw_rows = [r for r in rows if r["a"] != "reference"]
+    ids = [r["id"] for r in main_rows] + [i for i in inter if i not in {r["id"] for r in main_rows}]
+    by_id = {r["id"]: r for r in main_rows}
     table = []
     met = 0
-    for r in main_rows:
-        ok = r["ratio"] <= GOAL_RATIO
+    for rid in ids:
+        r = by_id.get(rid)
+        judged = inter[rid][2] if rid in inter else r["ratio"]
+        ok = judged <= GOAL_RATIO
         met += ok
         note = ""
         if not ok:
-            note = reason_for(r["id"], why)
+            note = reason_for(rid, why)
             if note is None:
                 note = "UNEXPLAINED"
-                doc.unexplained.append(r["id"])
+                doc.unexplained.append(rid)
         table.append(
             [
-                f"`{r['id']}`",
-                human(r["a_ns"]),
-                human(r["b_ns"]),
-                f"**{r['ratio']:.2f}**" if not ok else f"{r['ratio']:.2f}",
+                f"`{rid}`",
+                human(r["a_ns"]) if r else "–",
+                human(r["b_ns"]) if r else "–",
+                f"{r['ratio']:.2f}" if r else "–",
+                f"**{inter[rid][2]:.3f}**" if rid in inter and not ok else (f"{inter[rid][2]:.3f}" if rid in inter else "–"),
                 "met" if ok else "not met",
-                pct(r["brotli_share_reference"]),
-                pct(r["brotli_share_upstream"]),
+                pct(r["brotli_share_reference"]) if r else "",
+                pct(r["brotli_share_upstream"]) if r else "",
                 note,
             ]
         )
     summary.append(
         (
-            "reference/upstream ratio ≤ 1.0 (criterion medians)",
-            f"{met} of {len(main_rows)} benchmarks",
-            "met" if met == len(main_rows) else f"not met for {len(main_rows) - met}: reasons in the table",
+            "reference/upstream ratio ≤ 1.0 (interleaved A/B median ratio)",
+            f"{met} of {len(ids)} benchmarks",
+            "met" if met == len(ids) else f"not met for {len(ids) - met}: each with its reason in the side-by-side table",
         )
     )
+    doc.add(
+        "Two measurements of each pair: criterion's medians (reference first, then upstream, "
+        "seconds apart) and an interleaved A/B run (`cargo run --release -p m2m-side-by-side "
+        "--example interleaved`: 41 rounds, each timing a ~3 ms batch of both back to back in "
+        "alternating order; the median of the per-round ratios). On a shared machine a load "
+        "change between criterion's two measurements moves its ratio by tens of percent, so "
+        "**the goal is judged on the interleaved ratio**.",
+        "",
+    )
     doc.table(
-        ["benchmark", "reference", "upstream", "ratio", "goal", "brotli share (ref)",
-         "brotli share (upstream)", "reason where the goal is not met"],
+        ["benchmark", "reference (criterion)", "upstream (criterion)", "criterion ratio",
+         "interleaved ratio", "goal ≤ 1.0", "brotli share (ref)", "brotli share (upstream)",
+         "reason where the goal is not met"],
         table,
     )
     if raw_rows:
