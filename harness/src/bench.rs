@@ -224,17 +224,8 @@ fn inner_outcome(v: &Value) -> Result<Outcome, String> {
     };
     match (map.get("ok"), map.get("error"), map.len()) {
         (Some(ok), None, 1) => Ok(Outcome::Ok(ok.clone())),
-        (None, Some(err), 1) => match err.get("class").and_then(Value::as_str) {
-            Some(class) => Ok(Outcome::Error {
-                class: class.to_owned(),
-                message: err
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned(),
-            }),
-            None => Err("`outcome.error` has no string `class`".into()),
-        },
+        (None, Some(err), 1) => crate::target::error_outcome(err)
+            .ok_or_else(|| "`outcome.error` has no string `class`".into()),
         _ => Err("`outcome` must have exactly one of `ok` and `error`".into()),
     }
 }

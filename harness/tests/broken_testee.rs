@@ -90,6 +90,22 @@ fn plan() -> (Vec<Case>, BTreeMap<String, Break>) {
     (cases, broken)
 }
 
+/// The command of the broken stdin testee: the script, told by environment variables which case
+/// ids to break and how, in front of the reference's `serve-testee`.
+fn broken_command(broken: &BTreeMap<String, Break>) -> String {
+    let env: String = broken
+        .iter()
+        .map(|(id, b)| format!("{}='{id}' ", b.env()))
+        .collect();
+    // `exec`: the wrapping `sh -c` must not keep its own copy of stdout open, or closing it in
+    // the script would not be seen.
+    format!(
+        "{env}exec bash '{}' '{}'",
+        script(),
+        env!("CARGO_BIN_EXE_m2m-conformance")
+    )
+}
+
 fn check(target: &mut dyn Target, cases: &[Case], broken: &BTreeMap<String, Break>) {
     let info = target.hello().expect("hello is answered by the reference");
     for case in cases {
@@ -118,18 +134,7 @@ fn check(target: &mut dyn Target, cases: &[Case], broken: &BTreeMap<String, Brea
 #[test]
 fn stdin_crash_hang_garbage_mismatch_huge_and_closed_output_get_their_verdicts() {
     let (cases, broken) = plan();
-    let env: String = broken
-        .iter()
-        .map(|(id, b)| format!("{}='{id}' ", b.env()))
-        .collect();
-    // `exec`: the wrapping `sh -c` must not keep its own copy of stdout open, or closing it in
-    // the script would not be seen.
-    let command = format!(
-        "{env}exec bash '{}' '{}'",
-        script(),
-        env!("CARGO_BIN_EXE_m2m-conformance")
-    );
-    let mut target = StdinTarget::new(&command, options());
+    let mut target = StdinTarget::new(&broken_command(&broken), options());
     check(&mut target, &cases, &broken);
     // Started once, then restarted after each of the six broken cases.
     assert_eq!(target.starts, 7);
@@ -141,15 +146,7 @@ fn stdin_crash_hang_garbage_mismatch_huge_and_closed_output_get_their_verdicts()
 #[test]
 fn stdin_broken_testee_in_three_parallel_instances_gets_the_same_verdicts_in_order() {
     let (cases, broken) = plan();
-    let env: String = broken
-        .iter()
-        .map(|(id, b)| format!("{}='{id}' ", b.env()))
-        .collect();
-    let command = format!(
-        "{env}exec bash '{}' '{}'",
-        script(),
-        env!("CARGO_BIN_EXE_m2m-conformance")
-    );
+    let command = broken_command(&broken);
     let mut targets: Vec<Box<dyn Target>> = (0..3)
         .map(|_| Box::new(StdinTarget::new(&command, options())) as Box<dyn Target>)
         .collect();

@@ -238,21 +238,20 @@ pub fn parse_response(id: &str, line: &str) -> Outcome {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         }),
-        _ => {
-            let err = &map["error"];
-            match err.get("class").and_then(Value::as_str) {
-                Some(class) => Outcome::Error {
-                    class: class.to_owned(),
-                    message: err
-                        .get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_owned(),
-                },
-                None => Outcome::Protocol("`error` has no string `class`".into()),
-            }
-        }
+        _ => error_outcome(&map["error"])
+            .unwrap_or_else(|| Outcome::Protocol("`error` has no string `class`".into())),
     }
+}
+
+/// An `error` object `{"class": CLASS, "message": TEXT}` as an outcome; `None` without a string
+/// `class` (a missing or non-string `message` reads as empty). [TESTEE-ERR-001]
+pub fn error_outcome(err: &Value) -> Option<Outcome> {
+    let class = err.get("class").and_then(Value::as_str)?;
+    let message = err.get("message").and_then(Value::as_str).unwrap_or("");
+    Some(Outcome::Error {
+        class: class.to_owned(),
+        message: message.to_owned(),
+    })
 }
 
 #[cfg(test)]
