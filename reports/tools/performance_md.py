@@ -416,7 +416,7 @@ def profile(doc, perf):
     )
 
 
-def hydra(doc, perf):
+def hydra(doc, perf, summary):
     doc.add("## Hydra classifier", "")
     rows = [r for r in load_json(os.path.join(perf, "reference-bench.json"), []) if r["id"].startswith("hydra")]
     try:
@@ -435,6 +435,12 @@ def hydra(doc, perf):
         "",
     )
     doc.table(["benchmark", "median wall"], [[f"`{r['id']}`", human(r["median_ns"])] for r in rows])
+    wall = {r["id"]: r["median_ns"] for r in rows}
+    for rid, goal_ns, label in (("hydra/load-full", 50e6, "Hydra: load the full model < 50 ms (issue 8)"),
+                                ("hydra/classify/512", 0.5e6, "Hydra: classify 512 B < 0.5 ms (issue 8)")):
+        if rid in wall:
+            summary.append((label, f"{human(wall[rid])} (criterion median, wall)",
+                            "met" if wall[rid] < goal_ns else "not met"))
     if cpu:
         doc.add("```", *cpu, "```", "")
     doc.add("Details and earlier runs: reports/performance-hydra.md.", "")
@@ -487,7 +493,7 @@ def main():
     cargo_test(body, perf, summary)
     profile(body, perf)
     reference_benches(body, perf)
-    hydra(body, perf)
+    hydra(body, perf, summary)
     molt(body, perf, summary)
 
     doc = Doc()
