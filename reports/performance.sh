@@ -176,7 +176,16 @@ step_markdown() {
   python3 reports/tools/performance_md.py "$perf" reports/performance.md
 }
 
+# Each step records when and on which code it ran; the Markdown cites it in the step's section.
+stamp() {
+  mkdir -p "$perf/stamps"
+  local dirty=""
+  git diff --quiet HEAD -- . 2>/dev/null || dirty=" + uncommitted changes"
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)$dirty" >"$perf/stamps/$1"
+}
+
 for s in "${steps[@]}"; do
+  [ "$s" = markdown ] || stamp "$s"
   case $s in
     machine) step_machine ;;
     throughput) step_throughput ;;

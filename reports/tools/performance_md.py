@@ -40,6 +40,19 @@ def rate(x):
     return f"{x:,.0f}"
 
 
+def stamped(doc, perf, *steps):
+    """Say when, and on which code, the steps behind a section ran (reports/performance.sh)."""
+    seen = []
+    for step in steps:
+        try:
+            text = open(os.path.join(perf, "stamps", step)).read().strip()
+        except OSError:
+            continue
+        seen.append(f"`{step}` {text}")
+    if seen:
+        doc.add("_Measured: " + "; ".join(seen) + "._", "")
+
+
 class Doc:
     def __init__(self):
         self.lines = []
@@ -71,7 +84,7 @@ def machine(doc, perf):
         doc.table(
             ["", ""],
             [
-                ["measured", f"{m.get('date', '?')}, commit `{m.get('commit', '?')}`"],
+                ["full run started", f"{m.get('date', '?')}, commit `{m.get('commit', '?')}` (each section says when its step ran)"],
                 ["CPU", f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores"],
                 ["memory", f"{m.get('mem_gib', '?')} GiB"],
                 ["kernel", m.get("kernel", "?")],
@@ -109,6 +122,7 @@ def interleaved(perf):
 def side_by_side(doc, perf, summary):
     rows = load_json(os.path.join(perf, "side-by-side.json"))
     doc.add("## Reference and upstream 0.4.0 side by side", "")
+    stamped(doc, perf, "side-by-side")
     if not rows:
         doc.add("_Not measured in this run (step `side-by-side`)._", "")
         return
@@ -231,6 +245,7 @@ def side_by_side(doc, perf, summary):
 def reference_benches(doc, perf):
     rows = load_json(os.path.join(perf, "reference-bench.json"))
     doc.add("## Reference criterion benchmarks (`cargo bench -p m2m-reference`)", "")
+    stamped(doc, perf, "reference")
     if not rows:
         doc.add("_Not measured in this run (step `reference`)._", "")
         return
@@ -251,6 +266,7 @@ def reference_benches(doc, perf):
 
 def throughput(doc, perf, summary):
     doc.add("## Harness throughput (full suite, release build)", "")
+    stamped(doc, perf, "throughput")
     base = os.path.join(perf, "throughput")
     runs = {}
     for path in glob.glob(os.path.join(base, "*", "report.json")):
@@ -350,6 +366,7 @@ def throughput(doc, perf, summary):
 
 def cargo_test(doc, perf, summary):
     doc.add("## `cargo test --workspace` on a warm build", "")
+    stamped(doc, perf, "cargo-test")
     try:
         spans = [tuple(map(float, l.split())) for l in open(os.path.join(perf, "cargo-test.txt")) if l.strip()]
     except OSError:
@@ -388,6 +405,7 @@ def cargo_test(doc, perf, summary):
 
 def profile(doc, perf):
     doc.add("## Performance profile in certification (`certify --bench`)", "")
+    stamped(doc, perf, "profile")
     try:
         # `report bench` writes a whole document: keep its body, under this section's heading.
         table = "\n".join(
@@ -418,6 +436,7 @@ def profile(doc, perf):
 
 def hydra(doc, perf, summary):
     doc.add("## Hydra classifier", "")
+    stamped(doc, perf, "reference")
     rows = [r for r in load_json(os.path.join(perf, "reference-bench.json"), []) if r["id"].startswith("hydra")]
     try:
         cpu = [l.strip() for l in open(os.path.join(perf, "hydra-cpu.txt")) if l.strip()]
@@ -448,6 +467,7 @@ def hydra(doc, perf, summary):
 
 def molt(doc, perf, summary):
     doc.add("## Molt-to-Molt hub load", "")
+    stamped(doc, perf, "molt")
     m = load_json(os.path.join(perf, "molt-load.json"))
     if not m:
         doc.add("_Not measured in this run (step `molt`)._", "")
