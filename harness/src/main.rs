@@ -3,12 +3,6 @@
 //! Exit codes: 0 = every case passed (or was acceptable / unsupported / non-strict),
 //! 1 = some case failed, timed out, crashed or hit a harness error, 2 = usage or setup error.
 
-/// The harness allocates and frees many JSON trees (every case's input and result); mimalloc
-/// makes a full in-process run about a quarter faster than the system allocator
-/// (reports/performance.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -26,11 +26,6 @@
 //! `#M2M[v2.0]|DATA:` by prefix, which the normative engine passes through
 //! [WIRE-DETECT-004]; `decompress --token-binary` reads the TokenNative binary mode.
 
-/// `serve-testee` parses and builds a JSON tree per request; mimalloc makes a run over stdin
-/// about a quarter faster than the system allocator. (The library chooses no allocator.)
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
