@@ -1,0 +1,240 @@
+"""The one writer of vector files (vectors/README.md, "File format").
+
+Every generator renders its files through `render_file`, so every vector file has one
+reviewable form:
+
+* block style: every mapping key on a line of its own; a sequence of plain scalars that fits
+  stays on one line (`reqs: [A, B]`), everything else is a block sequence;
+* stable key order: top-level keys and case keys in the documented order, any other mapping
+  in the order the generator built it;
+* scalars: plain where YAML 1.1 and 1.2 read them back as the same string, otherwise
+  double-quoted with JSON-compatible escapes;
+* no line over MAX_LINE characters: a long double-quoted scalar is folded with escaped line
+  breaks (a `\\` at the end of a line joins the next line with nothing in between), which every
+  YAML loader reads back as exactly the original string.
+
+`python3 vectors/tools/vecwrite.py --check-roundtrip FILE...` re-renders existing files and
+checks that they load back to the same data; the generators' own `--check` compares bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+import unicodedata
+
+MAX_LINE = 240
+INDENT = "  "
+
+TOP_KEYS = ["suite", "schema_version", "spec", "description", "flags", "defaults", "groups", "cases"]
+CASE_KEYS = ["id", "reqs", "description", "op", "input", "expect", "lenient", "result", "flags",
+             "tolerance", "confirmed_by"]
+
+_PLAIN = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./()+=-]*(?: [A-Za-z0-9_./()+=-]+)*$")
+_RESERVED = {
+    "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", "nan", "inf",
+}
+
+
+def _ordered(d: dict, order: list[str]) -> list:
+    keys = [k for k in order if k in d]
+    keys += [k for k in d if k not in order]
+    return [(k, d[k]) for k in keys]
+
+
+def _is_plain(s: str) -> bool:
+    if not s or len(s) > 120 or not _PLAIN.fullmatch(s):
+        return False
+    low = s.lower()
+    if low in _RESERVED or low.lstrip("+-.") in _RESERVED:
+        return False
+    # Anything a loader could take for a number, date or sexagesimal stays quoted.
+    if re.match(r"^[-+.]?[0-9]", s):
+        return False
+    return True
+
+
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def _escape_char(c: str) -> str:
+    o = ord(c)
+    if c != "\\" and c != '"' and o >= 0x20 and unicodedata.category(c) not in _INVISIBLE:
+        return c
+    return json.dumps(c)[1:-1] if o < 0x10000 else f"\\U{o:08x}"
+
+
+def quote(s: str) -> str:
+    """A double-quoted YAML scalar: JSON escapes (a subset of YAML's) for quotes, backslashes,
+    controls, and every invisible or non-printable character (format characters such as
+    zero-width and bidi controls, surrogates, unassigned code points, line separators), so a
+    reviewer sees each one; other Unicode stays as it is."""
+    return '"' + "".join(_escape_char(c) for c in s) + '"'
+
+
+
+def scalar(v) -> str:
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            raise ValueError("vector values must be finite JSON numbers")
+        r = repr(v)
+        mant, _, exp = r.partition("e")
+        if "." not in mant:
+            mant += ".0"  # YAML 1.1 loaders need the dot to read a float
+        return mant + ("e" + exp if exp else "")
+    if isinstance(v, str):
+        return v if _is_plain(v) else quote(v)
+    raise TypeError(f"not a scalar: {type(v).__name__}")
+
+
+def _fold_quoted(prefix: str, q: str, cont_indent: str) -> list[str]:
+    """Split a double-quoted scalar `q` (with its quotes) into lines of at most MAX_LINE.
+
+    A break goes between two characters of the quoted text, never inside an escape sequence,
+    and never before a space (the next line's leading white space would be dropped): the line
+    ends with `\\` and the next line starts at `cont_indent`.
+    """
+    lines = []
+    first = prefix
+    rest = q
+    width = MAX_LINE - len(first) - 1
+    while len(first) + len(rest) > MAX_LINE:
+        cut = _cut_point(rest, max(width, 16))
+        if cut is None:
+            break
+        lines.append(first + rest[:cut] + "\\")
+        rest = rest[cut:]
+        first = cont_indent
+        width = MAX_LINE - len(cont_indent) - 1
+    lines.append(first + rest)
+    return lines
+
+
+def _cut_point(q: str, width: int):
+    """The largest index <= width where q may be broken, or None."""
+    i = 0
+    best = None
+    n = len(q)
+    while i < n and i <= width:
+        c = q[i]
+        if i > 1 and i < n - 1 and c not in " \t" and q[i - 1] != "\\":
+            best = i
+        if c == "\\":
+            # Skip the whole escape: \x, \uXXXX, \UXXXXXXXX.
+            nxt = q[i + 1] if i + 1 < n else ""
+            step = {"u": 6, "U": 10, "x": 4}.get(nxt, 2)
+            i += step
+            continue
+        i += 1
+    return best
+
+
+def _flow_scalars(seq: list):
+    if not all(v is None or isinstance(v, (bool, int, float, str)) for v in seq):
+        return None
+    parts = [scalar(v) for v in seq]
+    if any(p.startswith('"') for p in parts) and len(seq) > 1:
+        # Quoted strings inside a flow list are harder to review; lists of them go in block.
+        return None
+    return "[" + ", ".join(parts) + "]"
+
+
+def _emit(lines: list, prefix: str, value, child: str, order=None, in_seq: bool = False):
+    """Append `value` after `prefix` (e.g. `    input: ` or `  - `); `child` is the indentation
+    of its block children; `in_seq` says `prefix` ends with a sequence dash."""
+    if isinstance(value, dict):
+        if not value:
+            lines.append(prefix + "{}")
+            return
+        for n, (k, v) in enumerate(_ordered(value, order or [])):
+            if n == 0 and in_seq:
+                p = prefix
+            else:
+                if n == 0:
+                    lines.append(prefix.rstrip())
+                p = child
+            _emit(lines, f"{p}{_key(k)}: ", v, child + INDENT, _child_order(k))
+        return
+    if isinstance(value, list):
+        if not value:
+            lines.append(prefix + "[]")
+            return
+        flow = _flow_scalars(value)
+        if flow is not None and len(prefix) + len(flow) <= 100:
+            lines.append(prefix + flow)
+            return
+        lines.append(prefix.rstrip())
+        for v in value:
+            _emit(lines, f"{child}- ", v, child + INDENT, order, in_seq=True)
+        return
+    text = scalar(value)
+    if len(prefix) + len(text) <= MAX_LINE:
+        lines.append(prefix + text)
+        return
+    if not text.startswith('"'):
+        text = quote(value)  # a long plain string folds like a quoted one
+    lines.extend(_fold_quoted(prefix, text, child + INDENT))
+
+
+def _key(k) -> str:
+    if not isinstance(k, str):
+        raise TypeError(f"mapping keys must be strings, got {k!r}")
+    if _is_plain(k) or (re.fullmatch(r"\$[a-z]+", k)):
+        return k  # generator directives ($repeat, $concat) stay readable
+    return quote(k)
+
+
+def _child_order(key: str):
+    if key == "cases":
+        return CASE_KEYS
+    if key == "groups":
+        return ["description", "defaults", "cases"]
+    return None
+
+
+def render_file(doc: dict, header: str | None = None) -> str:
+    """The text of one vector file. `header` is a comment line (without `#`) such as
+    `GENERATED by vectors/tools/gen_x.py; edit the generator, not this file.`"""
+    lines: list[str] = []
+    if header:
+        for h in header.splitlines():
+            lines.append("# " + h if h else "#")
+    for k, v in _ordered(doc, TOP_KEYS):
+        _emit(lines, f"{_key(k)}: ", v, INDENT, _child_order(k))
+    out = "\n".join(lines) + "\n"
+    for n, line in enumerate(lines, 1):
+        if len(line) > MAX_LINE:
+            raise ValueError(f"line {n} has {len(line)} characters (max {MAX_LINE}): {line[:80]}…")
+    return out
+
+
+def _check_roundtrip(paths: list[str]) -> int:
+    import yaml
+
+    bad = 0
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+        text = render_file(data)
+        back = yaml.safe_load(text)
+        if back != data:
+            print(f"{p}: does not round-trip", file=sys.stderr)
+            bad += 1
+    print(f"{len(paths) - bad} of {len(paths)} files round-trip")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--check-roundtrip":
+        sys.exit(_check_roundtrip(sys.argv[2:]))
+    print(__doc__)
