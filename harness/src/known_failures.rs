@@ -7,7 +7,7 @@
 //!   - id: frame-dec-trailing-1          # a case id (or `chapter::id`)
 //!     requirement: FRAME-DECODE-009     # required: a requirement the case cites
 //!     reason: we ignore bytes after the payload (issue 12)
-//!     verdict: fail                     # optional: fail, non-strict, timeout, crash, harness-error
+//!     verdict: fail                     # optional: fail or non-strict
 //!   - id: "frame-enc-role-*"            # a glob (`*` = any run of characters) ...
 //!     count: 4                          # ... must say exactly how many cases it matches
 //!     requirement: FRAME-ENC-012
@@ -24,6 +24,10 @@
 //! - a listed case that passes (or is acceptable, or unsupported) is a `fail`: remove the entry;
 //! - a listed case that fails with another verdict than the one pinned stays a failure;
 //! - an unlisted failure fails as usual;
+//! - no entry covers a `crash`, `timeout` or `harness-error`: such a case fails the run whatever
+//!   the list says, and the reason says why (a testee that dies or hangs is never "known");
+//! - every entry needs a real reason: an empty one, or a placeholder (`UNEXPLAINED`, `TODO`,
+//!   `FIXME`, `TBD`, `?`) or one under 10 characters, refuses the whole list;
 //! - an entry that matches no case, a glob whose `count` is not the number of cases it matches,
 //!   a requirement the matched cases do not cite, or a case matched by two entries stops the run
 //!   as a setup error: the list can never silently cover more, or less, than it says;
@@ -37,7 +41,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::judge::Verdict;
-use crate::run::CaseResult;
+use crate::result::CaseResult;
 use crate::vectors::Suite;
 use crate::yaml;
 
@@ -142,8 +146,8 @@ impl KnownFailures {
                     (false, Some(_)) => errors.push(format!("{at}: `count` is only for globs")),
                     _ => {}
                 }
-                if raw.reason.trim().is_empty() {
-                    errors.push(format!("{at}: a reason is required"));
+                if let Some(why) = placeholder_reason(&raw.reason) {
+                    errors.push(format!("{at}: {why}"));
                 }
                 if let Some(c) = cases
                     .iter()
@@ -161,6 +165,12 @@ impl KnownFailures {
                         None
                     }
                     Some(name) => match Verdict::from_name(name) {
+                        Some(v) if !coverable(v) && v.is_failure() => {
+                            errors.push(format!(
+                                "{at}: a known-failure entry never covers a {name}: fix the testee"
+                            ));
+                            None
+                        }
                         Some(v) if v.is_failure() || v == Verdict::NonStrict => Some(v),
                         _ => {
                             errors.push(format!("{at}: `{name}` is not a failing verdict"));
@@ -241,7 +251,13 @@ impl KnownFailures {
         r.judged = Some(was);
         let detail = r.reason.clone().unwrap_or_default();
         let failing = was.is_failure() || was == Verdict::NonStrict;
-        if !failing {
+        if failing && !coverable(was) {
+            r.reason = Some(format!(
+                "listed as a known failure ({}), but a known-failure entry never covers a {}: {detail}",
+                entry.pattern,
+                was.name()
+            ));
+        } else if !failing {
             r.verdict = Verdict::Fail;
             r.reason = Some(format!(
                 "listed as a known failure ({}, {}) but the verdict is {}: remove the entry `{}`",
@@ -274,15 +290,17 @@ impl KnownFailures {
     /// `UNEXPLAINED` for a human to replace (or, for a case with flags, name the flags that explain
     /// it). Entries for cases the run did not select, and
     /// skips, are kept unchanged. Returns the YAML text.
-    pub fn updated(&self, results: &[CaseResult], suite: &Suite) -> String {
+    pub fn updated(&self, results: &[CaseResult], suite: &Suite) -> Update {
         let judged: BTreeMap<&str, &CaseResult> =
             results.iter().map(|r| (r.id.as_str(), r)).collect();
         let still_failing = |id: &str| -> Option<bool> {
             judged.get(id).map(|r| {
                 let v = r.judged.unwrap_or(r.verdict);
-                v.is_failure() || v == Verdict::NonStrict
+                (v.is_failure() || v == Verdict::NonStrict) && coverable(v)
             })
         };
+        let mut uncoverable = Vec::new();
+        let mut unexplained = 0;
         let mut out = File::default();
         let mut covered = BTreeSet::new();
         for e in &self.failures {
@@ -310,6 +328,10 @@ impl KnownFailures {
         for r in results {
             let v = r.judged.unwrap_or(r.verdict);
             let failing = v.is_failure() || v == Verdict::NonStrict;
+            if failing && !coverable(v) {
+                uncoverable.push(format!("{} {}::{}", v.name(), r.chapter, r.id));
+                continue;
+            }
             if failing && !covered.contains(&r.id) && self.skip(&r.id).is_none() {
                 let why: String = r
                     .reason
@@ -328,6 +350,7 @@ impl KnownFailures {
                     })
                     .collect();
                 let reason = if r.flags.is_empty() {
+                    unexplained += 1;
                     format!("UNEXPLAINED ({}): {why}", v.name())
                 } else {
                     format!("flagged {}", meanings.join("; "))
@@ -353,12 +376,56 @@ impl KnownFailures {
             })
             .collect();
         let body = yaml::to_string(&out).unwrap_or_default();
-        format!(
-            "# Known failures (see harness/src/known_failures.rs for the semantics).\n\
-             # Rewritten by `m2m-conformance certify --update-known-failures`; review every\n\
-             # UNEXPLAINED reason before committing.\n{body}"
-        )
+        Update {
+            text: format!(
+                "# Known failures (see harness/src/known_failures.rs for the semantics).\n\
+                 # Rewritten by `m2m-conformance certify --update-known-failures`. Every\n\
+                 # UNEXPLAINED reason must be replaced by a real one: the list is refused until then.\n{body}"
+            ),
+            uncoverable,
+            unexplained,
+        }
     }
+}
+
+/// A list rewritten from a run ([`KnownFailures::updated`]).
+#[derive(Debug, Clone)]
+pub struct Update {
+    /// The new file.
+    pub text: String,
+    /// Failures no entry may cover (crash, timeout, harness-error), as `verdict chapter::id`;
+    /// left out of the list.
+    pub uncoverable: Vec<String>,
+    /// Entries written with an `UNEXPLAINED` reason.
+    pub unexplained: usize,
+}
+
+/// Whether a failing verdict may be listed: a crash, a timeout or a harness error never is.
+pub fn coverable(v: Verdict) -> bool {
+    !matches!(v, Verdict::Crash | Verdict::Timeout | Verdict::HarnessError)
+}
+
+/// Why `reason` is not a real reason, if it is not.
+pub fn placeholder_reason(reason: &str) -> Option<String> {
+    let r = reason.trim();
+    let upper = r.to_ascii_uppercase();
+    if r.is_empty() {
+        return Some("a reason is required".to_owned());
+    }
+    for p in ["UNEXPLAINED", "TODO", "FIXME", "TBD", "XXX", "?"] {
+        if upper.starts_with(p) {
+            return Some(format!(
+                "the reason `{}` is a placeholder: say why the case fails",
+                r.chars().take(60).collect::<String>()
+            ));
+        }
+    }
+    if r.chars().count() < 10 {
+        return Some(format!(
+            "the reason `{r}` is too short to explain anything (10 characters at least)"
+        ));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -407,6 +474,7 @@ mod tests {
             result: "valid",
             flags: vec![],
             verdict,
+            profiles: Vec::new(),
             judged: None,
             reason: Some("why".into()),
             duration_ms: 0.0,
@@ -417,7 +485,7 @@ mod tests {
         }
     }
 
-    const LIST: &str = "known_failures:\n  - {id: a, requirement: X-Y-001, reason: gap}\n  - {id: 'c::b', requirement: X-Y-001, reason: hang, verdict: timeout}\n  - {id: 'flip-*', count: 2, requirement: X-Y-001, reason: flips}\nskip:\n  - {id: c, requirement: X-Y-001, reason: wedges}\n";
+    const LIST: &str = "known_failures:\n  - {id: a, requirement: X-Y-001, reason: a gap in the decoder}\n  - {id: 'c::b', requirement: X-Y-001, reason: answers the wrong class, verdict: fail}\n  - {id: 'flip-*', count: 2, requirement: X-Y-001, reason: flipped bits are not detected}\nskip:\n  - {id: c, requirement: X-Y-001, reason: wedges the testee for minutes}\n";
 
     #[test]
     fn strict_semantics() {
@@ -430,10 +498,14 @@ mod tests {
         let mut r = result("a", Verdict::Pass);
         kf.apply(&mut r);
         assert_eq!(r.verdict, Verdict::Fail, "an unexpected pass fails");
-        let mut r = result("b", Verdict::Crash);
+        let mut r = result("b", Verdict::NonStrict);
         kf.apply(&mut r);
-        assert_eq!(r.verdict, Verdict::Crash, "another failing verdict stays");
-        let mut r = result("b", Verdict::Timeout);
+        assert_eq!(
+            r.verdict,
+            Verdict::NonStrict,
+            "another failing verdict than the pinned one stays"
+        );
+        let mut r = result("b", Verdict::Fail);
         kf.apply(&mut r);
         assert_eq!(r.verdict, Verdict::KnownFailure);
         let mut r = result("flip-2", Verdict::NonStrict);
@@ -447,6 +519,49 @@ mod tests {
             Verdict::Fail,
             "a skip is not an expected failure"
         );
+    }
+
+    #[test]
+    fn no_entry_covers_a_crash_a_timeout_or_a_harness_error() {
+        let kf = KnownFailures::parse(LIST, &suite()).unwrap();
+        for v in [Verdict::Crash, Verdict::Timeout, Verdict::HarnessError] {
+            let mut r = result("a", v);
+            kf.apply(&mut r);
+            assert_eq!(r.verdict, v, "{v:?} stays a failure");
+            assert!(
+                r.reason.as_deref().unwrap().contains("never covers"),
+                "{:?}",
+                r.reason
+            );
+        }
+        for v in ["timeout", "crash", "harness-error"] {
+            let text = format!(
+                "known_failures:\n  - {{id: a, requirement: X-Y-001, reason: it hangs on big input, verdict: {v}}}\n"
+            );
+            let errs = KnownFailures::parse(&text, &suite()).unwrap_err();
+            assert!(errs[0].contains("never covers"), "{errs:?}");
+        }
+    }
+
+    #[test]
+    fn placeholder_reasons_refuse_the_list() {
+        for reason in [
+            "UNEXPLAINED (fail): x",
+            "TODO",
+            "fixme later please",
+            "?",
+            "gap",
+            "tbd: look into it",
+        ] {
+            let text = format!(
+                "known_failures:\n  - {{id: a, requirement: X-Y-001, reason: '{reason}'}}\n"
+            );
+            assert!(
+                KnownFailures::parse(&text, &suite()).is_err(),
+                "accepted `{reason}`"
+            );
+        }
+        assert!(placeholder_reason("the decoder ignores trailing bytes").is_none());
     }
 
     #[test]
@@ -486,18 +601,21 @@ mod tests {
         let kf = KnownFailures::parse(LIST, &suite()).unwrap();
         let mut results = vec![
             result("a", Verdict::Pass),      // fixed: entry dropped
-            result("b", Verdict::Timeout),   // still failing: kept
+            result("b", Verdict::Fail),      // still failing: kept
             result("flip-1", Verdict::Fail), // glob half fixed: shrinks to flip-1
             result("flip-2", Verdict::Pass),
         ];
         for r in &mut results {
             kf.apply(r);
         }
-        let mut extra = result("a", Verdict::Pass);
+        let mut extra = result("a", Verdict::Fail);
         extra.id = "new".into();
-        extra.verdict = Verdict::Crash;
         results.push(extra);
-        let text = kf.updated(&results, &suite());
+        let mut crashed = result("a", Verdict::Crash);
+        crashed.id = "dies".into();
+        results.push(crashed);
+        let update = kf.updated(&results, &suite());
+        let text = &update.text;
         assert!(!text.contains("id: a\n"), "{text}");
         assert!(
             text.contains("id: c::b") || text.contains("id: b"),
@@ -508,9 +626,20 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("id: new") && text.contains("UNEXPLAINED (crash)"),
+            text.contains("id: new") && text.contains("UNEXPLAINED (fail)"),
             "{text}"
         );
+        assert_eq!(update.unexplained, 1);
+        assert!(
+            !text.contains("id: dies"),
+            "a crash is never listed: {text}"
+        );
+        assert_eq!(update.uncoverable, vec!["crash c::dies".to_owned()]);
         assert!(text.contains("skip:") && text.contains("wedges"), "{text}");
+        // The rewritten list is refused until the UNEXPLAINED reason is replaced.
+        let mut suite = suite();
+        suite.cases.push(suite.cases[0].clone());
+        suite.cases.last_mut().unwrap().id = "new".into();
+        assert!(KnownFailures::parse(text, &suite).is_err());
     }
 }

@@ -27,15 +27,21 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod certify;
 pub mod coverage;
 pub mod fuzz_replay;
 pub mod judge;
 pub mod known_failures;
 pub mod measure;
+pub mod profiles;
 pub mod report;
+pub mod result;
 pub mod run;
 pub mod serve_http;
+pub mod show;
 pub mod spec;
+pub mod suite_data;
+pub mod suite_files;
 pub mod target;
 pub mod vectors;
 pub mod yaml;

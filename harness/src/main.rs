@@ -1,23 +1,29 @@
 //! `m2m-conformance` — certify an implementation against the M2M conformance vectors.
 //!
-//! Exit codes: 0 = every case passed (or was acceptable / unsupported / non-strict),
-//! 1 = some case failed, timed out, crashed or hit a harness error, 2 = usage or setup error.
+//! Argument parsing and printing only: certification, reports, profiles, the suite data and
+//! every other command live in the library (`m2m_conformance`).
+//!
+//! Exit codes: 0 = every case passed (or was acceptable / unsupported / non-strict) and every
+//! claimed profile is met, 1 = some case failed, timed out, crashed or hit a harness error, or a
+//! claimed profile is not met, 2 = usage or setup error.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use m2m_conformance::judge::{Policy, Verdict};
-use m2m_conformance::known_failures::KnownFailures;
-use m2m_conformance::report::{Report, ReportOptions};
-use m2m_conformance::run::{self, RunOptions};
-use m2m_conformance::spec::Spec;
-use m2m_conformance::target::{self, TargetOptions};
-use m2m_conformance::{coverage, load_suite};
+use m2m_conformance::certify::{self, CertifyOptions};
+use m2m_conformance::profiles::Profiles;
+use m2m_conformance::report::{self, console};
+use m2m_conformance::suite_data::SuiteRoot;
+use m2m_conformance::{coverage, load_suite, run, spec::Spec};
+
+const ROOT_HELP: &str = "Suite data to use instead of the one built into this binary: a folder \
+holding spec/ and vectors/ (a checkout). Also $M2M_CONFORMANCE_ROOT. Default: the embedded suite, \
+unpacked once into $M2M_CONFORMANCE_CACHE or the user's cache folder.";
 
 #[derive(Parser)]
 #[command(
@@ -26,56 +32,34 @@ use m2m_conformance::{coverage, load_suite};
     about = "M2M protocol conformance suite"
 )]
 struct Cli {
-    /// Repository root holding spec/ and vectors/ (default: the current directory if it has
-    /// them, else the checkout this binary was built from).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help = ROOT_HELP)]
     root: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(clap::Args)]
+struct TargetArg {
+    /// The implementation under test (see the list below).
+    #[arg(long, short, default_value = "ref", long_help = target_help())]
+    target: String,
+    /// Per-case timeout in seconds for process and network targets.
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+}
+
+fn target_help() -> String {
+    format!(
+        "The implementation under test, one of:\n{}",
+        m2m_conformance::target::KINDS
+    )
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Run the vectors against a target, print a per-chapter summary and write reports.
-    Certify {
-        /// `ref` (the embedded reference, default) or `stdin:<command>` (a testee process).
-        #[arg(long, short, default_value = "ref")]
-        target: String,
-        /// Where to write report.json, report.md and junit.xml
-        /// (default: reports/reference for `ref`, reports/<testee name> otherwise).
-        #[arg(long)]
-        report_dir: Option<PathBuf>,
-        /// Only cases whose `chapter::id` contains this text (repeatable).
-        #[arg(long, short)]
-        filter: Vec<String>,
-        /// Per-case timeout in seconds for process targets.
-        #[arg(long, default_value_t = 10.0)]
-        timeout: f64,
-        /// Tolerate nothing: acceptable and non-strict outcomes count as failures.
-        #[arg(long)]
-        strict: bool,
-        /// Do not write report files.
-        #[arg(long)]
-        no_report: bool,
-        /// YAML list of expected failures (see `harness/src/known_failures.rs`): listed cases
-        /// that fail get `known-failure`; listed cases that pass fail the run.
-        #[arg(long)]
-        known_failures: Option<PathBuf>,
-        /// After the run, rewrite the --known-failures file from its results: keep entries
-        /// that still fail, drop fixed ones, add new failures marked UNEXPLAINED.
-        #[arg(long, requires = "known_failures")]
-        update_known_failures: bool,
-        /// Run this many instances of the testee at once (`ref` and `stdin:` targets only;
-        /// default: the number of CPU cores for those, 1 for the others). [TESTEE-RUN-004]
-        #[arg(long, short)]
-        jobs: Option<usize>,
-        /// After the run, ask the testee to time the cases of a bench profile itself
-        /// (`testee.bench`; default profile harness/bench-profile.yaml). Adds a `bench`
-        /// section to the reports; changes no verdict.
-        #[arg(long, value_name = "PROFILE", num_args = 0..=1, default_missing_value = m2m_conformance::bench::DEFAULT_PROFILE)]
-        bench: Option<PathBuf>,
-    },
-    /// List chapters, ops or vectors.
+    /// Run the vectors against a target, print failures first and write reports.
+    Certify(CertifyArgs),
+    /// List chapters, ops, profiles or vectors.
     List {
         /// What to list.
         #[arg(value_enum, default_value = "vectors")]
@@ -93,10 +77,10 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Run the reference implementation as a testee: JSON Lines on stdin/stdout, or with
-    /// --http ADDR an HTTP server (`GET /v1/hello`, `POST /v1/run`).
+    /// Run the reference as a testee: JSON Lines on stdin/stdout, or with --http ADDR an HTTP
+    /// server (`GET /v1/hello`, `POST /v1/run`).
     ServeTestee {
-        /// Serve over HTTP on this address (e.g. 127.0.0.1:8765) instead of stdin/stdout.
+        /// Serve over HTTP on this address (e.g. 127.0.0.1:8765).
         #[arg(long, value_name = "ADDR")]
         http: Option<String>,
     },
@@ -110,14 +94,14 @@ enum Command {
         /// Directory of *.json payloads (default: vectors/corpus).
         #[arg(long)]
         corpus: Option<PathBuf>,
-        /// Where to write claims.md and claims.svg (default: reports).
+        /// Where to write claims.md and claims.svg (default: reports/ of the checkout).
         #[arg(long)]
         out_dir: Option<PathBuf>,
         /// Write nothing; exit 1 if the committed report is stale.
         #[arg(long)]
         check: bool,
     },
-    /// Regenerate spec/requirements.yaml from the chapters (or, with --check, verify it).
+    /// Regenerate spec/requirements.yaml of a checkout (or, with --check, verify it).
     SpecIndex {
         /// Exit 1 if the committed index is stale instead of rewriting it.
         #[arg(long)]
@@ -126,37 +110,74 @@ enum Command {
     /// Validate the spec and every vector file.
     Lint,
     /// Send every fuzz corpus input through the testee protocol; fail on a crash, a timeout or
-    /// a protocol violation (see `harness/src/fuzz_replay.rs`).
+    /// a protocol violation.
     FuzzReplay(FuzzReplayArgs),
-    /// Show one case (its requirements, the exact request line and the expectation) and, with
-    /// --target, run it and show the outcome, verdict and diff.
+    /// Show one case (requirements, request line, expectation) and, with --target, run it.
     Show {
         /// Case id (or `chapter::id`).
         id: String,
-        /// Also run the case against this target (`ref` or `stdin:<command>`).
-        #[arg(long, short)]
+        /// Also run the case against this target (see `certify --help`).
+        #[arg(long, short, long_help = target_help())]
         target: Option<String>,
-        /// Per-case timeout in seconds for process targets.
+        /// Per-case timeout in seconds.
         #[arg(long, default_value_t = 10.0)]
         timeout: f64,
     },
 }
 
 #[derive(clap::Args)]
+struct CertifyArgs {
+    #[command(flatten)]
+    target: TargetArg,
+    /// Where to write report.json, report.md, report.html and junit.xml (default:
+    /// ./m2m-conformance-reports/<name>-<version>/, named by the testee's hello).
+    #[arg(long)]
+    report_dir: Option<PathBuf>,
+    /// Only cases whose `chapter::id` contains this text (repeatable).
+    #[arg(long, short)]
+    filter: Vec<String>,
+    /// Claim a conformance profile (repeatable; `list profiles`): inside it `unsupported` is a
+    /// failure, and the run exits 1 unless every claimed profile is met.
+    #[arg(long = "profile", short = 'p', value_name = "NAME")]
+    profiles: Vec<String>,
+    /// Tolerate nothing: acceptable and non-strict outcomes count as failures.
+    #[arg(long)]
+    strict: bool,
+    /// Do not write report files.
+    #[arg(long)]
+    no_report: bool,
+    /// YAML list of expected failures (harness/src/known_failures.rs). No entry covers a
+    /// crash, timeout or harness error; every entry needs a real reason.
+    #[arg(long)]
+    known_failures: Option<PathBuf>,
+    /// Rewrite the --known-failures file from this run (new failures get UNEXPLAINED reasons,
+    /// which the next run refuses until a person replaces them).
+    #[arg(long, requires = "known_failures")]
+    update_known_failures: bool,
+    /// Run this many testee instances at once (`ref` and `stdin:` targets; default: one per
+    /// CPU core for those, 1 for the others).
+    #[arg(long, short)]
+    jobs: Option<usize>,
+    /// After the run, ask the testee to time a bench profile itself (`testee.bench`; default
+    /// harness/bench-profile.yaml of the suite). Changes no verdict.
+    #[arg(long, value_name = "PROFILE", num_args = 0..=1, default_missing_value = m2m_conformance::bench::DEFAULT_PROFILE)]
+    bench: Option<PathBuf>,
+    /// How many failing cases the console lists before "…and N more".
+    #[arg(long, default_value_t = console::DEFAULT_CAP)]
+    max_failures_shown: usize,
+}
+
+#[derive(clap::Args)]
 struct FuzzReplayArgs {
-    /// Testee: `ref` (default) or `stdin:<command>`.
-    #[arg(long, short, default_value = "ref")]
-    target: String,
+    #[command(flatten)]
+    target: TargetArg,
     /// Corpus directories holding `<fuzz target>/` folders (repeatable; default
-    /// `fuzz/corpus` and `fuzz/regressions` under the suite root).
+    /// `fuzz/corpus` and `fuzz/regressions` of the suite).
     #[arg(long)]
     corpus: Vec<PathBuf>,
     /// Only this fuzz target (repeatable; default all).
     #[arg(long)]
     only: Vec<String>,
-    /// Per-request timeout in seconds.
-    #[arg(long, default_value_t = 10.0)]
-    timeout: f64,
     /// Also write the Markdown section to this file.
     #[arg(long)]
     output: Option<PathBuf>,
@@ -172,7 +193,7 @@ enum ReportCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
-    /// Combine several report.json files into one requirement × implementation HTML matrix.
+    /// Combine report.json files into one requirement × implementation HTML matrix.
     Matrix {
         /// The report.json files, one per implementation.
         #[arg(required = true)]
@@ -181,8 +202,7 @@ enum ReportCommand {
         #[arg(long, short, default_value = "matrix.html")]
         output: PathBuf,
     },
-    /// Put the bench sections of several report.json files side by side (Markdown): ns/op of
-    /// each implementation and the ratio to the first.
+    /// Put the bench sections of report.json files side by side (Markdown).
     Bench {
         /// The report.json files of `certify --bench` runs; the first is the baseline.
         #[arg(required = true)]
@@ -191,8 +211,8 @@ enum ReportCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
-    /// Compare two report.json files: fixed, broken, changed, new and removed cases (Markdown on
-    /// stdout, for pull requests). Exit 1 when a case broke.
+    /// Compare two report.json files (Markdown). Exit 1 when a case or a profile regressed:
+    /// pass → unsupported, known-failure, skipped or any failure counts.
     Diff {
         /// The older report.json.
         old: PathBuf,
@@ -205,6 +225,7 @@ enum ReportCommand {
 enum ListWhat {
     Chapters,
     Ops,
+    Profiles,
     Vectors,
 }
 
@@ -213,14 +234,45 @@ fn setup_error(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn timeout(secs: f64) -> Result<Duration, ExitCode> {
+    if secs > 0.0 && secs.is_finite() {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(setup_error(
+            "--timeout must be a positive number of seconds",
+        ))
+    }
+}
+
+/// A checkout for the commands that write into one (spec-index, measure): --root, else
+/// $M2M_CONFORMANCE_ROOT, else the current folder.
+fn checkout(root: Option<&Path>) -> Result<PathBuf, ExitCode> {
+    let dir = root
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("M2M_CONFORMANCE_ROOT").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("."));
+    if dir.join("spec").is_dir() && dir.join("vectors").is_dir() {
+        Ok(dir)
+    } else {
+        Err(setup_error(format!(
+            "{} is not a checkout of the suite (run this in one, or pass --root)",
+            dir.display()
+        )))
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let root = cli.root.unwrap_or_else(m2m_conformance::default_root);
-    let spec_dir = root.join("spec");
-    let vectors_dir = root.join("vectors");
     match cli.command {
         Command::Report { what } => report_command(what),
-        Command::FuzzReplay(args) => fuzz_replay(&root, args),
         Command::ServeTestee { http: None } => match m2m_reference::testee::serve_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => setup_error(e),
@@ -237,13 +289,56 @@ fn main() -> ExitCode {
                 Err(e) => setup_error(e),
             }
         }
+        Command::SpecIndex { check } => {
+            let dir = match checkout(cli.root.as_deref()) {
+                Ok(d) => d,
+                Err(code) => return code,
+            };
+            let spec = match Spec::load(&dir.join("spec")) {
+                Ok(s) => s,
+                Err(errs) => return setup_error(join(errs)),
+            };
+            if check {
+                return match spec.index_check() {
+                    Ok(()) => {
+                        println!(
+                            "spec/requirements.yaml is up to date ({} requirements)",
+                            spec.requirements.len()
+                        );
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("{e}");
+                        ExitCode::from(1)
+                    }
+                };
+            }
+            match spec
+                .index_yaml()
+                .and_then(|t| std::fs::write(spec.index_path(), t).map_err(|e| e.to_string()))
+            {
+                Ok(()) => {
+                    println!(
+                        "wrote {} ({} requirements)",
+                        spec.index_path().display(),
+                        spec.requirements.len()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => setup_error(e),
+            }
+        }
         Command::Measure {
             corpus,
             out_dir,
             check,
         } => {
-            let corpus = corpus.unwrap_or_else(|| vectors_dir.join("corpus"));
-            let out_dir = out_dir.unwrap_or_else(|| root.join("reports"));
+            let dir = match checkout(cli.root.as_deref()) {
+                Ok(d) => d,
+                Err(code) => return code,
+            };
+            let corpus = corpus.unwrap_or_else(|| dir.join("vectors/corpus"));
+            let out_dir = out_dir.unwrap_or_else(|| dir.join("reports"));
             match m2m_conformance::measure::run(&corpus, &out_dir, check) {
                 Ok(n) if check => {
                     println!("{n} payloads: the committed claims report is up to date");
@@ -255,252 +350,197 @@ fn main() -> ExitCode {
                 }
                 Ok(n) => {
                     println!(
-                        "measured {n} payloads; wrote {} and {}",
-                        out_dir.join("claims.md").display(),
-                        out_dir.join("claims.svg").display()
+                        "measured {n} payloads; wrote {}/claims.{{md,svg}}",
+                        out_dir.display()
                     );
                     ExitCode::SUCCESS
                 }
                 Err(e) => setup_error(e),
             }
         }
-        Command::SpecIndex { check } => {
-            let spec = match Spec::load(&spec_dir) {
-                Ok(s) => s,
-                Err(errs) => {
-                    errs.iter().for_each(|e| eprintln!("spec: {e}"));
-                    return ExitCode::from(2);
-                }
-            };
-            let want = match spec.index_yaml() {
-                Ok(t) => t,
+        command => {
+            let root = match SuiteRoot::resolve(cli.root.as_deref()) {
+                Ok(r) => r,
                 Err(e) => return setup_error(e),
             };
-            let path = spec.index_path();
-            let have = std::fs::read_to_string(&path).unwrap_or_default();
-            if check {
-                if have == want {
-                    println!(
-                        "{} is up to date ({} requirements)",
-                        path.display(),
-                        spec.requirements.len()
-                    );
-                    ExitCode::SUCCESS
-                } else {
-                    eprintln!(
-                        "{} is stale: run `m2m-conformance spec-index`",
-                        path.display()
-                    );
-                    ExitCode::from(1)
-                }
-            } else {
-                match std::fs::write(&path, want) {
-                    Ok(()) => {
-                        println!(
-                            "wrote {} ({} requirements)",
-                            path.display(),
-                            spec.requirements.len()
-                        );
-                        ExitCode::SUCCESS
-                    }
-                    Err(e) => setup_error(e),
-                }
-            }
-        }
-        command => {
-            let (spec, suite) = match load_suite(&spec_dir, &vectors_dir) {
-                Ok(x) => x,
-                Err(errs) => {
-                    errs.iter().for_each(|e| eprintln!("{e}"));
-                    eprintln!("{} problem(s) in spec/ or vectors/", errs.len());
-                    return ExitCode::from(2);
-                }
-            };
-            match command {
-                Command::Lint => {
-                    println!(
-                        "ok: {} chapters, {} requirements, {} error classes, {} ops, {} cases",
-                        spec.chapters.len(),
-                        spec.requirements.len(),
-                        spec.error_classes.len(),
-                        spec.ops.len(),
-                        suite.cases.len()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Command::List { what, filter } => {
-                    match what {
-                        ListWhat::Chapters => {
-                            for ch in &spec.chapters {
-                                let n = suite.cases.iter().filter(|c| c.chapter == ch.key).count();
-                                let r = spec
-                                    .requirements
-                                    .iter()
-                                    .filter(|r| r.chapter == ch.key)
-                                    .count();
-                                println!(
-                                    "{:<12} {:>4} reqs {:>5} cases  {}",
-                                    ch.key, r, n, ch.title
-                                );
-                            }
-                        }
-                        ListWhat::Ops => {
-                            for op in &spec.ops {
-                                let n = suite.cases.iter().filter(|c| c.op == op.op).count();
-                                println!(
-                                    "{:<20} {:<8} {:>5} cases  {}",
-                                    op.op, op.status, n, op.summary
-                                );
-                            }
-                        }
-                        ListWhat::Vectors => {
-                            for c in suite.cases.iter().filter(|c| run::selected(c, &filter)) {
-                                println!(
-                                    "{:<60} {:<11} {:<18} {}",
-                                    c.name(),
-                                    c.result.name(),
-                                    c.op,
-                                    c.reqs.join(",")
-                                );
-                            }
-                        }
-                    }
-                    ExitCode::SUCCESS
-                }
-                Command::Coverage { chapter, check } => {
-                    let rows: Vec<_> = coverage::rows(&spec, &suite)
-                        .into_iter()
-                        .filter(|r| chapter.as_ref().is_none_or(|c| &r.chapter == c))
-                        .collect();
-                    print!("{}", coverage::render(&rows));
-                    let missing = rows
-                        .iter()
-                        .filter(|r| r.level == m2m_conformance::spec::Level::Must && r.uncovered())
-                        .count();
-                    if check && missing > 0 {
-                        ExitCode::from(1)
-                    } else {
-                        ExitCode::SUCCESS
-                    }
-                }
-                Command::Certify {
-                    target,
-                    report_dir,
-                    filter,
-                    timeout,
-                    strict,
-                    no_report,
-                    known_failures,
-                    update_known_failures,
-                    jobs,
-                    bench,
-                } => certify(
-                    &root,
-                    &spec,
-                    &suite,
-                    &target,
-                    report_dir,
-                    filter,
-                    timeout,
-                    strict,
-                    no_report,
-                    known_failures,
-                    update_known_failures,
-                    jobs,
-                    bench,
-                ),
-                Command::Show {
-                    id,
-                    target,
-                    timeout,
-                } => show(&spec, &suite, &id, target.as_deref(), timeout),
-                Command::ServeTestee { .. }
-                | Command::SpecIndex { .. }
-                | Command::Report { .. }
-                | Command::FuzzReplay(_)
-                | Command::Measure { .. } => {
-                    unreachable!("handled above")
-                }
-            }
+            // Testees (the in-process reference and child processes) open model files by path
+            // relative to the suite root. [HYDRA-OP-001]
+            std::env::set_var("M2M_CONFORMANCE_ROOT", &root.dir);
+            with_suite(&root, command)
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn certify(
-    root: &std::path::Path,
-    spec: &Spec,
-    suite: &m2m_conformance::vectors::Suite,
-    target_spec: &str,
-    report_dir: Option<PathBuf>,
-    filters: Vec<String>,
-    timeout: f64,
-    strict: bool,
-    no_report: bool,
-    known_failures: Option<PathBuf>,
-    update_known_failures: bool,
-    jobs: Option<usize>,
-    bench: Option<PathBuf>,
-) -> ExitCode {
-    let bench = match bench.map(|p| m2m_conformance::bench::load_profile(root, &p, suite)) {
-        None => None,
-        Some(Ok(b)) => Some(b),
-        Some(Err(errs)) => {
-            errs.iter().for_each(|e| eprintln!("error: {e}"));
-            return ExitCode::from(2);
+fn join(errs: impl IntoIterator<Item = impl std::fmt::Display>) -> String {
+    errs.into_iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
+    if let Command::FuzzReplay(a) = command {
+        return fuzz_replay(root, a);
+    }
+    let (spec, suite) = match load_suite(&root.dir.join("spec"), &root.dir.join("vectors")) {
+        Ok(x) => x,
+        Err(errs) => {
+            let n = errs.len();
+            return setup_error(format!(
+                "{}\n{n} problem(s) in spec/ or vectors/ of {}",
+                join(errs),
+                root.source
+            ));
         }
     };
-    let (first, info, opts) = match start_target(target_spec, timeout) {
+    match command {
+        Command::Lint => match Profiles::load(&spec) {
+            Ok(p) => {
+                println!(
+                    "ok: {} chapters, {} requirements, {} error classes, {} ops, {} profiles, {} cases",
+                    spec.chapters.len(),
+                    spec.requirements.len(),
+                    spec.error_classes.len(),
+                    spec.ops.len(),
+                    p.list.len(),
+                    suite.cases.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => setup_error(e),
+        },
+        Command::List { what, filter } => {
+            let count = |f: &dyn Fn(&m2m_conformance::vectors::Case) -> bool| {
+                suite.cases.iter().filter(|c| f(c)).count()
+            };
+            match what {
+                ListWhat::Chapters => {
+                    for ch in &spec.chapters {
+                        let r = spec
+                            .requirements
+                            .iter()
+                            .filter(|r| r.chapter == ch.key)
+                            .count();
+                        println!(
+                            "{:<12} {:>4} reqs {:>5} cases  {}",
+                            ch.key,
+                            r,
+                            count(&|c| c.chapter == ch.key),
+                            ch.title
+                        );
+                    }
+                }
+                ListWhat::Ops => {
+                    for op in &spec.ops {
+                        println!(
+                            "{:<24} {:<8} {:>5} cases  {}",
+                            op.op,
+                            op.status,
+                            count(&|c| c.op == op.op),
+                            op.summary
+                        );
+                    }
+                }
+                ListWhat::Profiles => match Profiles::load(&spec) {
+                    Ok(p) => {
+                        for p in &p.list {
+                            println!(
+                                "{:<14} {:>5} cases  {}",
+                                p.name,
+                                count(&|c| p.contains(c)),
+                                p.title
+                            );
+                        }
+                    }
+                    Err(e) => return setup_error(e),
+                },
+                ListWhat::Vectors => {
+                    for c in suite.cases.iter().filter(|c| run::selected(c, &filter)) {
+                        println!(
+                            "{:<60} {:<11} {:<18} {}",
+                            c.name(),
+                            c.result.name(),
+                            c.op,
+                            c.reqs.join(",")
+                        );
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Coverage { chapter, check } => {
+            let rows: Vec<_> = coverage::rows(&spec, &suite)
+                .into_iter()
+                .filter(|r| chapter.as_ref().is_none_or(|c| &r.chapter == c))
+                .collect();
+            print!("{}", coverage::render(&rows));
+            let level = m2m_conformance::spec::Level::Must;
+            exit(!check || !rows.iter().any(|r| r.level == level && r.uncovered()))
+        }
+        Command::Certify(a) => certify_command(root, &spec, &suite, a),
+        Command::Show {
+            id,
+            target,
+            timeout: secs,
+        } => {
+            let Some(case) = m2m_conformance::show::find(&suite, &id) else {
+                return setup_error(format!("no case `{id}`"));
+            };
+            print!("{}", m2m_conformance::show::describe(&spec, case));
+            let Some(target_spec) = target else {
+                return ExitCode::SUCCESS;
+            };
+            let t = match timeout(secs) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            let (mut target, info, _) = match certify::start_target(&target_spec, t) {
+                Ok(x) => x,
+                Err(e) => return setup_error(e),
+            };
+            let r = run::run_case(case, target.as_mut(), &info, Default::default());
+            target.shutdown();
+            print!("{}", m2m_conformance::show::outcome(&r));
+            exit(!r.verdict.is_failure())
+        }
+        _ => unreachable!("handled in main"),
+    }
+}
+
+fn certify_command(
+    root: &SuiteRoot,
+    spec: &Spec,
+    suite: &m2m_conformance::vectors::Suite,
+    a: CertifyArgs,
+) -> ExitCode {
+    let t = match timeout(a.target.timeout) {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let mut targets = vec![first];
-    let jobs = match target::jobs(target_spec, jobs) {
-        Ok(n) => n,
-        Err(e) => return setup_error(e),
-    };
-    for _ in 1..jobs {
-        match start_target(target_spec, timeout) {
-            Ok((t, i, _)) if i.ops == info.ops && i.name == info.name => targets.push(t),
-            Ok(_) => return setup_error("a second instance of the testee answered another hello"),
-            Err(code) => return code,
-        }
-    }
-    let known = match &known_failures {
-        None => None,
-        // --update-known-failures may create the list.
-        Some(path) if update_known_failures && !path.exists() => Some(KnownFailures::default()),
-        Some(path) => match KnownFailures::load(path, suite) {
-            Ok(k) => Some(k),
-            Err(errs) => {
-                errs.iter().for_each(|e| eprintln!("error: {e}"));
-                return ExitCode::from(2);
-            }
-        },
-    };
-    let run_opts = RunOptions {
-        filters: filters.clone(),
-        policy: Policy { strict },
-        known_failures: known,
+    let opts = CertifyOptions {
+        target: a.target.target,
+        filters: a.filter,
+        timeout: t,
+        strict: a.strict,
+        known_failures: a.known_failures,
+        update_known_failures: a.update_known_failures,
+        jobs: a.jobs,
+        bench: a.bench,
+        profiles: a.profiles,
     };
     let selected = suite
         .cases
         .iter()
-        .filter(|c| run::selected(c, &filters))
-        .count();
-    if selected == 0 {
-        return setup_error("no case matches the filter");
-    }
+        .filter(|c| run::selected(c, &opts.filters))
+        .count() as u64;
     // A progress bar on stderr, only on a terminal and only once the run takes a moment.
-    let bar = ProgressBar::with_draw_target(Some(selected as u64), ProgressDrawTarget::hidden());
+    let bar = ProgressBar::with_draw_target(Some(selected), ProgressDrawTarget::hidden());
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let started = Instant::now();
-    let tty = std::io::stderr().is_terminal();
-    let mut shown = false;
-    let results = run::run_all_jobs(&suite.cases, &mut targets, &info, &run_opts, |r| {
+    let (started, tty, mut shown) = (Instant::now(), std::io::stderr().is_terminal(), false);
+    let result = certify::certify(root, spec, suite, &opts, |r| {
         if tty && !shown && started.elapsed() > Duration::from_millis(300) {
             bar.set_draw_target(ProgressDrawTarget::stderr());
             shown = true;
@@ -509,53 +549,38 @@ fn certify(
         bar.inc(1);
     });
     bar.finish_and_clear();
-    if update_known_failures {
-        if let (Some(path), Some(list)) = (&known_failures, &run_opts.known_failures) {
-            if let Err(e) = std::fs::write(path, list.updated(&results, suite)) {
-                return setup_error(format!("cannot write {}: {e}", path.display()));
+    let c = match result {
+        Ok(c) => c,
+        Err(e) => return setup_error(e),
+    };
+    if let Some(path) = &opts.known_failures {
+        if opts.update_known_failures {
+            println!("rewrote {} from this run", path.display());
+            if c.unexplained > 0 {
+                println!("  {} entr(ies) say UNEXPLAINED: write the real reason; the list is refused until then", c.unexplained);
             }
-            println!(
-                "rewrote {} from this run; review every UNEXPLAINED reason",
-                path.display()
-            );
+            for u in &c.uncoverable {
+                println!("  not listed (no list covers a crash, timeout or harness error): {u}");
+            }
         }
     }
-    let mut report = Report::new(
-        spec,
-        info.clone(),
-        ReportOptions {
-            filters,
-            strict,
-            timeout_ms: opts.timeout.as_millis() as u64,
-            known_failures: known_failures.map(|p| p.display().to_string()),
-            jobs,
-        },
-        results,
+    let dir = a
+        .report_dir
+        .unwrap_or_else(|| certify::default_report_dir(&c.report.target));
+    let full = (!a.no_report).then(|| dir.join("report.md").display().to_string());
+    print!(
+        "{}",
+        console::render(&c.report, a.max_failures_shown, full.as_deref())
     );
-    report.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    print_summary(&report, started.elapsed());
-    if let Some((name, profile)) = &bench {
-        let section = m2m_conformance::bench::profile_target(
-            target_spec,
-            opts,
-            name,
-            profile,
-            suite,
-            Policy { strict },
-        );
-        print!("{}", m2m_conformance::bench::summary_lines(&section));
-        report.bench = Some(section);
+    if let Some(section) = &c.report.bench {
+        print!("{}", m2m_conformance::bench::summary_lines(section));
     }
-    if !no_report {
-        let dir = report_dir.unwrap_or_else(|| {
-            let name = if target_spec == "ref" || target_spec == "reference" {
-                "reference".to_owned()
-            } else {
-                slug(&format!("{}-{}", info.name, info.version))
-            };
-            root.join("reports").join(name)
-        });
-        if let Err(e) = report.write(&dir) {
+    println!(
+        "suite {} ({}, {})",
+        c.report.suite_version, c.report.suite_hash, c.report.suite_source
+    );
+    if !a.no_report {
+        if let Err(e) = c.report.write(&dir) {
             return setup_error(format!("cannot write reports to {}: {e}", dir.display()));
         }
         println!(
@@ -563,263 +588,71 @@ fn certify(
             dir.display()
         );
     }
-    if report.certified {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
-}
-
-fn show(
-    spec: &Spec,
-    suite: &m2m_conformance::vectors::Suite,
-    id: &str,
-    target_spec: Option<&str>,
-    timeout: f64,
-) -> ExitCode {
-    let bare = id.rsplit_once("::").map_or(id, |(_, i)| i);
-    let Some(case) = suite.cases.iter().find(|c| c.id == bare) else {
-        return setup_error(format!("no case `{id}`"));
-    };
-    println!("case:        {}", case.name());
-    println!("file:        vectors/{}", case.file);
-    println!("description: {}", case.description);
-    for r in &case.reqs {
-        let summary = spec.requirement(r).map_or("", |q| q.summary.as_str());
-        println!("requirement: {r} {summary}");
-    }
-    println!(
-        "result:      {}{}",
-        case.result.name(),
-        if case.flags.is_empty() {
-            String::new()
-        } else {
-            format!(" (flags: {})", case.flags.join(", "))
-        }
-    );
-    if let Some(c) = &case.confirmed_by {
-        println!("confirmed:   {c}");
-    }
-    println!(
-        "request:     {}",
-        target::request_line(&case.id, &case.op, &case.input)
-    );
-    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
-    println!(
-        "expect:      {}",
-        pretty(&m2m_conformance::judge::expect_json(&case.expect))
-    );
-    if let Some(l) = &case.lenient {
-        println!(
-            "lenient:     {}",
-            pretty(&m2m_conformance::judge::expect_json(l))
-        );
-    }
-    let Some(target_spec) = target_spec else {
-        return ExitCode::SUCCESS;
-    };
-    let (mut target, info, _) = match start_target(target_spec, timeout) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let r = run::run_case(case, target.as_mut(), &info, Policy::default());
-    target.shutdown();
-    println!(
-        "verdict:     {} {}",
-        r.verdict.name(),
-        r.reason.as_deref().unwrap_or("")
-    );
-    if let Some(e) = &r.evidence {
-        if let Some(resp) = &e.response {
-            println!("response:    {resp}");
-        }
-        if let Some(err) = &e.stderr {
-            println!("stderr:      {}", err.trim_end());
-        }
-    }
-    if let Some(d) = &r.diff {
-        print!("{d}");
-    }
-    if r.verdict.is_failure() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-/// Build a target from its spec string and exchange `hello`; setup errors exit with 2.
-fn start_target(
-    target_spec: &str,
-    timeout: f64,
-) -> Result<(Box<dyn target::Target>, target::TesteeInfo, TargetOptions), ExitCode> {
-    if !(timeout > 0.0 && timeout.is_finite()) {
-        return Err(setup_error(
-            "--timeout must be a positive number of seconds",
-        ));
-    }
-    let opts = TargetOptions {
-        timeout: Duration::from_secs_f64(timeout),
-        ..TargetOptions::default()
-    };
-    let mut target = target::from_spec(target_spec, opts).map_err(setup_error)?;
-    let info = target.hello().map_err(setup_error)?;
-    Ok((target, info, opts))
-}
-
-fn slug(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
-}
-
-fn print_summary(r: &Report, elapsed: Duration) {
-    let cols: Vec<Verdict> = Verdict::ALL.to_vec();
-    print!("{:<14} {:>6}", "chapter", "total");
-    for v in &cols {
-        print!(" {:>8}", short(*v));
-    }
-    println!();
-    let line = |label: &str, c: &m2m_conformance::report::Counts| {
-        print!("{:<14} {:>6}", label, c.total);
-        for v in &cols {
-            print!(" {:>8}", c.get(*v));
-        }
-        println!();
-    };
-    for ch in &r.chapters {
-        line(&ch.chapter, &ch.counts);
-    }
-    line("all", &r.summary);
-    for c in r.cases.iter().filter(|c| c.verdict.is_failure()).take(20) {
-        println!(
-            "  {} {}::{} — {}",
-            c.verdict.name(),
-            c.chapter,
-            c.id,
-            c.reason.as_deref().unwrap_or("")
-        );
-    }
-    let secs = elapsed.as_secs_f64();
-    println!(
-        "{}: {} {} — {} cases in {:.2}s ({:.0} cases/s, {} job{}), {} failing",
-        m2m_conformance::report::markdown::verdict_line(r),
-        r.target.name,
-        r.target.version,
-        r.summary.total,
-        secs,
-        r.summary.total as f64 / secs.max(1e-9),
-        r.options.jobs,
-        if r.options.jobs == 1 { "" } else { "s" },
-        r.summary.failures()
-    );
-}
-
-fn read_report(path: &std::path::Path) -> Result<serde_json::Value, ExitCode> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| setup_error(format!("{}: {e}", path.display())))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| setup_error(format!("{}: not a report.json: {e}", path.display())))?;
-    if value
-        .get("report_format")
-        .and_then(serde_json::Value::as_u64)
-        != Some(u64::from(m2m_conformance::report::REPORT_FORMAT))
-    {
-        return Err(setup_error(format!(
-            "{}: not a report.json of format {}",
-            path.display(),
-            m2m_conformance::report::REPORT_FORMAT
-        )));
-    }
-    Ok(value)
+    exit(c.report.certified)
 }
 
 fn report_command(what: ReportCommand) -> ExitCode {
     use m2m_conformance::report::{diff, html};
-    let write = |path: &std::path::Path, text: String| match std::fs::write(path, text) {
+    let write = |path: &Path, text: String| match std::fs::write(path, text) {
         Ok(()) => {
             println!("wrote {}", path.display());
             ExitCode::SUCCESS
         }
         Err(e) => setup_error(format!("{}: {e}", path.display())),
     };
+    let read_all = |paths: &[PathBuf]| {
+        paths
+            .iter()
+            .map(|p| report::read_json(p))
+            .collect::<Result<Vec<_>, _>>()
+    };
     match what {
-        ReportCommand::Html { report, output } => match read_report(&report) {
+        ReportCommand::Html { report, output } => match report::read_json(&report) {
             Ok(v) => write(
                 &output.unwrap_or_else(|| report.with_file_name("report.html")),
                 html::render(&v),
             ),
-            Err(code) => code,
+            Err(e) => setup_error(e),
         },
-        ReportCommand::Matrix { reports, output } => {
-            match reports
-                .iter()
-                .map(|p| read_report(p))
-                .collect::<Result<Vec<_>, _>>()
-            {
-                Ok(values) => write(&output, html::render_matrix(&values)),
-                Err(code) => code,
+        ReportCommand::Matrix { reports, output } => match read_all(&reports) {
+            Ok(values) => write(&output, html::render_matrix(&values)),
+            Err(e) => setup_error(e),
+        },
+        ReportCommand::Bench { reports, output } => match read_all(&reports) {
+            Ok(values) => {
+                let table = m2m_conformance::bench::render_side_by_side(&values);
+                print!("{table}");
+                output.map_or(ExitCode::SUCCESS, |path| write(&path, table))
+            }
+            Err(e) => setup_error(e),
+        },
+        ReportCommand::Diff { old, new } => {
+            match (report::read_json(&old), report::read_json(&new)) {
+                (Ok(a), Ok(b)) => {
+                    print!("{}", diff::render(&a, &b));
+                    exit(!diff::diff(&a, &b).regressed())
+                }
+                (Err(e), _) | (_, Err(e)) => setup_error(e),
             }
         }
-        ReportCommand::Bench { reports, output } => {
-            match reports
-                .iter()
-                .map(|p| read_report(p))
-                .collect::<Result<Vec<_>, _>>()
-            {
-                Ok(values) => {
-                    let table = m2m_conformance::bench::render_side_by_side(&values);
-                    print!("{table}");
-                    match output {
-                        Some(path) => write(&path, table),
-                        None => ExitCode::SUCCESS,
-                    }
-                }
-                Err(code) => code,
-            }
-        }
-        ReportCommand::Diff { old, new } => match (read_report(&old), read_report(&new)) {
-            (Ok(a), Ok(b)) => {
-                print!("{}", diff::render(&a, &b));
-                if diff::diff(&a, &b).broken.is_empty() {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(1)
-                }
-            }
-            (Err(code), _) | (_, Err(code)) => code,
-        },
     }
 }
 
-fn short(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Pass => "pass",
-        Verdict::Acceptable => "accept",
-        Verdict::NonStrict => "nonstrct",
-        Verdict::Unsupported => "unsupp",
-        Verdict::KnownFailure => "known",
-        Verdict::Skipped => "skipped",
-        Verdict::Fail => "fail",
-        Verdict::Timeout => "timeout",
-        Verdict::Crash => "crash",
-        Verdict::HarnessError => "harn-err",
-    }
-}
-
-fn fuzz_replay(root: &std::path::Path, a: FuzzReplayArgs) -> ExitCode {
+fn fuzz_replay(root: &SuiteRoot, a: FuzzReplayArgs) -> ExitCode {
     use m2m_conformance::fuzz_replay;
-    let (mut target, info, _) = match start_target(&a.target, a.timeout) {
+    let t = match timeout(a.target.timeout) {
         Ok(t) => t,
         Err(code) => return code,
     };
+    let (mut target, info, _) = match certify::start_target(&a.target.target, t) {
+        Ok(x) => x,
+        Err(e) => return setup_error(e),
+    };
     let dirs = if a.corpus.is_empty() {
-        vec![root.join("fuzz/corpus"), root.join("fuzz/regressions")]
+        vec![
+            root.dir.join("fuzz/corpus"),
+            root.dir.join("fuzz/regressions"),
+        ]
     } else {
         a.corpus
     };
@@ -846,10 +679,5 @@ fn fuzz_replay(root: &std::path::Path, a: FuzzReplayArgs) -> ExitCode {
             return setup_error(format!("{}: {e}", path.display()));
         }
     }
-    let failed: usize = tallies.iter().map(|(_, t)| t.failures.len()).sum();
-    if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    exit(tallies.iter().all(|(_, t)| t.failures.is_empty()))
 }

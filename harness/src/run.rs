@@ -2,54 +2,13 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::judge::{self, Policy, Verdict};
 use crate::target::{Evidence, Outcome, Target, TesteeInfo};
 use crate::vectors::{Case, Expect};
 
-/// The judged result of one case.
-#[derive(Debug, Clone, Serialize)]
-pub struct CaseResult {
-    /// Case id.
-    pub id: String,
-    /// Chapter key.
-    pub chapter: String,
-    /// Vector file.
-    pub file: String,
-    /// Requirement ids.
-    pub reqs: Vec<String>,
-    /// Op.
-    pub op: String,
-    /// valid / invalid / acceptable.
-    pub result: &'static str,
-    /// Flags of the case.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub flags: Vec<String>,
-    /// The verdict.
-    pub verdict: Verdict,
-    /// The judge's verdict, when a known-failures list rewrote it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub judged: Option<Verdict>,
-    /// Why, for non-pass verdicts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Wall time of the exchange.
-    pub duration_ms: f64,
-    /// Expected outcome (non-pass only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected: Option<Value>,
-    /// Actual outcome (non-pass only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub actual: Option<Value>,
-    /// Unified diff expected → actual (non-pass only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub diff: Option<String>,
-    /// What went over the wire (non-pass only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<Evidence>,
-}
+pub use crate::result::CaseResult;
 
 /// Options of one run.
 #[derive(Debug, Clone, Default)]
@@ -126,6 +85,7 @@ fn judged(
         result: case.result.name(),
         flags: case.flags.clone(),
         verdict,
+        profiles: Vec::new(),
         judged: None,
         reason,
         duration_ms: duration.as_secs_f64() * 1000.0,
@@ -147,6 +107,7 @@ fn skipped(case: &Case, entry: &crate::known_failures::Entry) -> CaseResult {
         result: case.result.name(),
         flags: case.flags.clone(),
         verdict: Verdict::Skipped,
+        profiles: Vec::new(),
         judged: None,
         reason: Some(format!("skipped ({}): {}", entry.requirement, entry.reason)),
         duration_ms: 0.0,

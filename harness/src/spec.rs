@@ -378,6 +378,22 @@ impl Spec {
     pub fn index_path(&self) -> PathBuf {
         self.dir.join("requirements.yaml")
     }
+
+    /// Whether the committed index is what the chapters say (`spec-index --check`, and
+    /// `cargo test`'s `suite::requirements_index_up_to_date`): the one place that check lives.
+    pub fn index_check(&self) -> Result<(), String> {
+        let want = self.index_yaml()?;
+        let path = self.index_path();
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        if have == want {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} is stale: run `m2m-conformance spec-index` in a checkout",
+                path.display()
+            ))
+        }
+    }
 }
 
 #[cfg(test)]

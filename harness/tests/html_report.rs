@@ -46,8 +46,11 @@ fn run() -> Run {
     let mut target = StdinTarget::new(&command, opts);
     let info = target.hello().expect("hello");
     let results = run_all(&cases, &mut target, &info, &RunOptions::default(), |_| {});
+    let suite_root =
+        m2m_conformance::suite_data::SuiteRoot::from_dir(&root, "--root").expect("suite");
     let report = Report::new(
         &spec,
+        &suite_root,
         info,
         ReportOptions {
             filters: vec![],
@@ -55,8 +58,10 @@ fn run() -> Run {
             timeout_ms: 5000,
             known_failures: None,
             jobs: 1,
+            profiles: vec![],
         },
         results,
+        vec![],
     );
     let json = serde_json::to_value(&report).expect("json");
     let html = html::render(&json);

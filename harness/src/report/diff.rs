@@ -34,13 +34,40 @@ fn failing(verdict: &str) -> bool {
     Verdict::from_name(verdict).is_some_and(Verdict::is_failure)
 }
 
+/// A verdict that meets a profile: pass or acceptable.
+fn met(verdict: &str) -> bool {
+    Verdict::from_name(verdict).is_some_and(crate::profiles::meets)
+}
+
+/// Whether going from `old` to `new` is a regression: a failure appeared, or a case that met
+/// its requirements no longer does (pass → unsupported, pass → known-failure, pass →
+/// skipped, pass → non-strict …): a testee cannot hide a regression by ceasing to answer or by
+/// listing it. [BASIS-PROFILE-006]
+fn regressed(old: &str, new: &str) -> bool {
+    (!failing(old) && failing(new)) || (met(old) && !met(new))
+}
+
+/// The claimed-or-not profile statuses of a report: name → conformant.
+fn profiles(report: &Value) -> BTreeMap<String, bool> {
+    report["profiles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((p["name"].as_str()?.to_owned(), p["conformant"].as_bool()?)))
+        .collect()
+}
+
 /// What changed between two reports.
 #[derive(Debug, Default, PartialEq)]
 pub struct Diff {
     /// Failing before, not failing now: (case, old verdict, new verdict).
     pub fixed: Vec<(String, String, String)>,
-    /// Not failing before, failing now: (case, old verdict, new verdict, reason).
+    /// A regression ([`regressed`]): (case, old verdict, new verdict, reason).
     pub broken: Vec<(String, String, String, String)>,
+    /// Profiles conformant before and not now.
+    pub profiles_lost: Vec<String>,
+    /// Profiles not conformant before and conformant now.
+    pub profiles_gained: Vec<String>,
     /// Another verdict change that is neither: (case, old, new).
     pub changed: Vec<(String, String, String)>,
     /// Only in the new report: (case, verdict).
@@ -56,14 +83,16 @@ pub fn diff(old: &Value, new: &Value) -> Diff {
     for (id, (va, _)) in &a {
         match b.get(id) {
             None => d.removed.push((id.clone(), va.clone())),
-            Some((vb, reason)) if va != vb => match (failing(va), failing(vb)) {
-                (true, false) => d.fixed.push((id.clone(), va.clone(), vb.clone())),
-                (false, true) => {
+            Some((vb, reason)) if va != vb => {
+                if regressed(va, vb) {
                     d.broken
                         .push((id.clone(), va.clone(), vb.clone(), reason.clone()))
+                } else if failing(va) && !failing(vb) {
+                    d.fixed.push((id.clone(), va.clone(), vb.clone()))
+                } else {
+                    d.changed.push((id.clone(), va.clone(), vb.clone()))
                 }
-                _ => d.changed.push((id.clone(), va.clone(), vb.clone())),
-            },
+            }
             Some(_) => {}
         }
     }
@@ -72,7 +101,22 @@ pub fn diff(old: &Value, new: &Value) -> Diff {
             d.new.push((id.clone(), vb.clone()));
         }
     }
+    let (pa, pb) = (profiles(old), profiles(new));
+    for (name, was) in &pa {
+        match (was, pb.get(name)) {
+            (true, Some(false)) => d.profiles_lost.push(name.clone()),
+            (false, Some(true)) => d.profiles_gained.push(name.clone()),
+            _ => {}
+        }
+    }
     d
+}
+
+impl Diff {
+    /// Whether anything regressed (the exit code of `report diff`).
+    pub fn regressed(&self) -> bool {
+        !self.broken.is_empty() || !self.profiles_lost.is_empty()
+    }
 }
 
 fn name(r: &Value) -> String {
@@ -110,6 +154,18 @@ pub fn render(old: &Value, new: &Value) -> String {
         d.new.len(),
         d.removed.len()
     );
+    for (title, names) in [
+        ("Profiles no longer met", &d.profiles_lost),
+        ("Profiles now met", &d.profiles_gained),
+    ] {
+        if !names.is_empty() {
+            let _ = writeln!(out, "### {title}\n");
+            for n in names {
+                let _ = writeln!(out, "- `{n}`");
+            }
+            out.push('\n');
+        }
+    }
     if !d.broken.is_empty() {
         let _ = writeln!(
             out,
@@ -165,6 +221,9 @@ mod tests {
             ("same", "pass"),
             ("soft", "pass"),
             ("gone", "pass"),
+            ("hidden", "pass"),
+            ("listed", "pass"),
+            ("ok-to-skip", "unsupported"),
         ]);
         let new = report(&[
             ("fixed", "pass"),
@@ -172,26 +231,46 @@ mod tests {
             ("same", "pass"),
             ("soft", "acceptable"),
             ("added", "fail"),
+            ("hidden", "unsupported"),
+            ("listed", "known-failure"),
+            ("ok-to-skip", "pass"),
         ]);
         let d = diff(&old, &new);
         assert_eq!(
             d.fixed,
             vec![("c::fixed".into(), "fail".into(), "pass".into())]
         );
-        assert_eq!(d.broken.len(), 1);
-        assert_eq!(d.broken[0].0, "c::broken");
+        let broken: Vec<&str> = d.broken.iter().map(|b| b.0.as_str()).collect();
+        assert_eq!(broken, ["c::broken", "c::hidden", "c::listed"]);
         assert_eq!(
             d.changed,
-            vec![("c::soft".into(), "pass".into(), "acceptable".into())]
+            vec![
+                ("c::ok-to-skip".into(), "unsupported".into(), "pass".into()),
+                ("c::soft".into(), "pass".into(), "acceptable".into()),
+            ]
         );
         assert_eq!(d.new, vec![("c::added".into(), "fail".into())]);
         assert_eq!(d.removed, vec![("c::gone".into(), "pass".into())]);
         let text = render(&old, &new);
-        assert!(text.contains("1 fixed, 1 broken, 1 other verdict changes, 1 new, 1 removed"));
+        assert!(text.contains("1 fixed, 3 broken, 2 other verdict changes, 1 new, 1 removed"));
+        assert!(d.regressed());
         assert!(text.contains("| `c::broken` | pass | **crash** | r |"));
         assert_eq!(
             render(&old, &old).lines().last(),
             Some("No verdict changed.")
         );
+    }
+
+    #[test]
+    fn a_lost_profile_is_a_regression() {
+        let mut old = report(&[("a", "pass")]);
+        old["profiles"] = json!([{"name": "core", "conformant": true}]);
+        let mut new = old.clone();
+        new["profiles"] = json!([{"name": "core", "conformant": false}]);
+        let d = diff(&old, &new);
+        assert_eq!(d.profiles_lost, ["core"]);
+        assert!(d.regressed());
+        assert!(render(&old, &new).contains("### Profiles no longer met"));
+        assert!(!diff(&new, &old).regressed());
     }
 }

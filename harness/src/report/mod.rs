@@ -11,6 +11,7 @@ use crate::run::CaseResult;
 use crate::spec::Spec;
 use crate::target::TesteeInfo;
 
+pub mod console;
 pub mod diff;
 pub mod html;
 pub mod junit;
@@ -80,6 +81,8 @@ pub struct RequirementSummary {
     pub id: String,
     /// Level.
     pub level: String,
+    /// The requirement's first sentence, as indexed in `spec/requirements.yaml`.
+    pub text: String,
     /// Counts of the cases citing it that ran.
     pub counts: Counts,
 }
@@ -98,6 +101,8 @@ pub struct ReportOptions {
     pub known_failures: Option<String>,
     /// Testee instances run at once (`--jobs`). [TESTEE-RUN-004]
     pub jobs: usize,
+    /// Profiles claimed with `--profile`. [BASIS-PROFILE-003]
+    pub profiles: Vec<String>,
 }
 
 /// The canonical report.
@@ -111,6 +116,12 @@ pub struct Report {
     pub suite_version: &'static str,
     /// Vector file format version.
     pub vectors_schema_version: u64,
+    /// Content hash of the suite data the run used (`sha256:<hex>` over spec, vectors, models,
+    /// fuzz corpora and bench profile; [`crate::suite_data`]): two reports with the same hash ran
+    /// the same suite.
+    pub suite_hash: String,
+    /// Where the suite data came from: `embedded` or the `--root` directory.
+    pub suite_source: String,
     /// Commit of the suite checkout, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suite_commit: Option<String>,
@@ -122,8 +133,11 @@ pub struct Report {
     pub options: ReportOptions,
     /// Totals; `certified` is true when no case failed.
     pub summary: Counts,
-    /// `true` when no verdict is a failure.
+    /// `true` when no verdict is a failure and every claimed profile is met.
     pub certified: bool,
+    /// Every conformance profile of `spec/profiles.yaml`, claimed (`--profile`) or not, judged
+    /// on this run ([`crate::profiles`]).
+    pub profiles: Vec<crate::profiles::ProfileResult>,
     /// Per chapter.
     pub chapters: Vec<ChapterSummary>,
     /// Per requirement cited by a case that ran.
@@ -140,11 +154,15 @@ pub struct Report {
 
 impl Report {
     /// Build the report of a run.
+    /// `suite` is where the suite data came from; `profiles` is every profile judged on this
+    /// run ([`crate::profiles::evaluate`]). [BASIS-PROFILE-004]
     pub fn new(
         spec: &Spec,
+        suite: &crate::suite_data::SuiteRoot,
         target: TesteeInfo,
         options: ReportOptions,
         cases: Vec<CaseResult>,
+        profiles: Vec<crate::profiles::ProfileResult>,
     ) -> Report {
         let mut summary = Counts::new();
         let mut by_chapter: BTreeMap<String, Counts> = BTreeMap::new();
@@ -177,6 +195,7 @@ impl Report {
                 by_req.remove(&r.id).map(|counts| RequirementSummary {
                     id: r.id.clone(),
                     level: r.level.to_string(),
+                    text: r.summary.clone(),
                     counts,
                 })
             })
@@ -186,12 +205,16 @@ impl Report {
             suite: crate::vectors::SUITE,
             suite_version: crate::SUITE_VERSION,
             vectors_schema_version: crate::vectors::SCHEMA_VERSION,
+            suite_hash: suite.hash.clone(),
+            suite_source: suite.source.clone(),
             suite_commit: git_commit(&spec.dir),
             generated_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
                 .to_string(),
             target,
             options,
-            certified: summary.failures() == 0,
+            certified: summary.failures() == 0
+                && profiles.iter().all(|p| !p.claimed || p.conformant),
+            profiles,
             summary,
             chapters,
             requirements,
@@ -226,4 +249,23 @@ fn git_commit(dir: &Path) -> Option<String> {
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
         .filter(|s| !s.is_empty())
+}
+
+/// Read a `report.json` of this layout ([`REPORT_FORMAT`]) as JSON, for `report html`,
+/// `matrix`, `bench` and `diff`.
+pub fn read_json(path: &Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a report.json: {e}", path.display()))?;
+    if value
+        .get("report_format")
+        .and_then(serde_json::Value::as_u64)
+        != Some(u64::from(REPORT_FORMAT))
+    {
+        return Err(format!(
+            "{}: not a report.json of format {REPORT_FORMAT}",
+            path.display()
+        ));
+    }
+    Ok(value)
 }

@@ -77,12 +77,39 @@ pub struct Evidence {
     pub unrendered: bool,
 }
 
+/// Every kind of target string, one per line, as `--help` and the unknown-target message show
+/// them.
+pub const KINDS: &str = "\
+  ref                         the reference, in-process (default; `reference` also works)
+  stdin:<command>             a testee process speaking JSON Lines on stdin/stdout
+  http:<url>                  a running testee speaking the protocol over HTTP
+  m2m-http:<url>              an M2M server's own HTTP API (op http.run)
+  molt-hub:ws://<host:port>/ws  a live Molt discovery hub (op molt.hub.run)
+  molt-peer:<host:port>[,tap=<host:port>]  a live Molt agent (ops molt.peer.*)";
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Ok(v) => write!(f, "ok {v}"),
+            Outcome::Error { class, message } => write!(f, "error {class}: {message}"),
+            Outcome::Unsupported(why) => write!(f, "unsupported: {why}"),
+            Outcome::Timeout(d) => write!(f, "no answer within {:.1} s", d.as_secs_f64()),
+            Outcome::Crash(why) => write!(f, "the testee crashed: {why}"),
+            Outcome::Protocol(why) => write!(f, "protocol violation: {why}"),
+            Outcome::HarnessError(why) => write!(f, "harness error: {why}"),
+        }
+    }
+}
+
 /// An error that stops a run before it starts (exit code 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SetupError {
     /// The target string is not understood.
-    #[error("unknown target `{0}` (expected `ref`, `stdin:<command>`, `http:<url>` or `m2m-http:<url>`)")]
+    #[error("unknown target `{0}`; a target is one of:\n{KINDS}")]
     UnknownTarget(String),
+    /// The target string has a known kind but a bad address.
+    #[error("bad target: {0}")]
+    BadTarget(String),
     /// The testee could not be started or did not complete `hello`.
     #[error("testee did not start: {0}")]
     Start(String),
@@ -130,7 +157,7 @@ pub fn from_spec(spec: &str, opts: TargetOptions) -> Result<Box<dyn Target>, Set
         }
         Ok(Box::new(stdin::StdinTarget::new(cmd, opts)))
     } else if let Some(url) = spec.strip_prefix("http:") {
-        let target = http::HttpTarget::new(url, opts).map_err(SetupError::UnknownTarget)?;
+        let target = http::HttpTarget::new(url, opts).map_err(SetupError::BadTarget)?;
         Ok(Box::new(target))
     } else if let Some(url) = spec.strip_prefix("m2m-http:") {
         Ok(Box::new(m2m_http::M2mHttpTarget::new(url, opts)))

@@ -87,9 +87,9 @@ pub struct MoltHubTarget {
 impl MoltHubTarget {
     /// A target for the hub at `url`.
     pub fn new(url: &str) -> Result<Self, SetupError> {
-        let rest = url.strip_prefix("ws://").ok_or_else(|| {
-            SetupError::UnknownTarget(format!("molt-hub:{url} (only ws:// URLs)"))
-        })?;
+        let rest = url
+            .strip_prefix("ws://")
+            .ok_or_else(|| SetupError::BadTarget(format!("molt-hub:{url} (only ws:// URLs)")))?;
         let host_port = rest.split('/').next().unwrap_or("").to_owned();
         Ok(MoltHubTarget {
             url: url.to_owned(),

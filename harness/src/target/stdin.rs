@@ -203,7 +203,7 @@ impl StdinTarget {
             Err(o) => {
                 let err = self.take_stderr().unwrap_or_default();
                 self.kill();
-                return Err(format!("hello failed: {o:?}; stderr: {err}"));
+                return Err(format!("hello failed: {o}; stderr: {err}"));
             }
         };
         let info = match parse_response("hello", &line) {

@@ -1,0 +1,255 @@
+//! Certification as a library call: [`certify`] takes a loaded suite and [`CertifyOptions`],
+//! runs every selected case against the target (several instances at once where the target
+//! allows it), applies the known-failure list, judges the profiles and returns the [`Report`].
+//! The CLI (`src/main.rs`) only parses arguments, prints and writes files.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::judge::Policy;
+use crate::known_failures::KnownFailures;
+use crate::profiles::{self, Profiles};
+use crate::report::{Report, ReportOptions};
+use crate::result::CaseResult;
+use crate::run::{self, RunOptions};
+use crate::spec::Spec;
+use crate::suite_data::SuiteRoot;
+use crate::target::{self, Target, TargetOptions, TesteeInfo};
+use crate::vectors::Suite;
+
+/// Everything a certification run is asked to do.
+#[derive(Debug, Clone)]
+pub struct CertifyOptions {
+    /// Target spec string (`ref`, `stdin:<command>`, …; [`target::KINDS`]).
+    pub target: String,
+    /// Only cases whose `chapter::id` contains one of these (all when empty).
+    pub filters: Vec<String>,
+    /// Per-case timeout for process and network targets.
+    pub timeout: Duration,
+    /// Tolerate nothing: acceptable and non-strict count as failures.
+    pub strict: bool,
+    /// Known-failure list to apply.
+    pub known_failures: Option<PathBuf>,
+    /// Rewrite the known-failure list from this run (it may not exist yet).
+    pub update_known_failures: bool,
+    /// Testee instances at once (default per target kind; [`target::jobs`]).
+    pub jobs: Option<usize>,
+    /// Bench profile to time after the run (`--bench`).
+    pub bench: Option<PathBuf>,
+    /// Claimed profiles (`--profile`). [BASIS-PROFILE-003]
+    pub profiles: Vec<String>,
+}
+
+impl Default for CertifyOptions {
+    fn default() -> Self {
+        CertifyOptions {
+            target: "ref".to_owned(),
+            filters: Vec::new(),
+            timeout: Duration::from_secs(10),
+            strict: false,
+            known_failures: None,
+            update_known_failures: false,
+            jobs: None,
+            bench: None,
+            profiles: Vec::new(),
+        }
+    }
+}
+
+/// Why a certification could not run (the CLI's exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CertifyError {
+    /// The target could not be built or started, or did not complete `hello`.
+    #[error(transparent)]
+    Target(#[from] target::SetupError),
+    /// `--jobs` is not usable with this target.
+    #[error("{0}")]
+    Jobs(String),
+    /// Two instances of the testee introduced themselves differently.
+    #[error("a second instance of the testee answered another hello ({0})")]
+    InconsistentHello(String),
+    /// The known-failure list is refused (each problem on its own line).
+    #[error("{}", .0.join("\n"))]
+    KnownFailures(Vec<String>),
+    /// The bench profile is refused.
+    #[error("{}", .0.join("\n"))]
+    Bench(Vec<String>),
+    /// `spec/profiles.yaml` or a `--profile` name is refused.
+    #[error(transparent)]
+    Profile(#[from] profiles::ProfileError),
+    /// The filters select nothing.
+    #[error("no case matches the filter ({0})")]
+    NothingSelected(String),
+    /// The known-failure list could not be written back.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// The result of [`certify`].
+#[derive(Debug)]
+pub struct Certification {
+    /// The canonical report (`certified` says whether the run passes).
+    pub report: Report,
+    /// With `update_known_failures`: failures no list may cover (crash, timeout,
+    /// harness-error), by case name, which the rewritten list leaves out.
+    pub uncoverable: Vec<String>,
+    /// With `update_known_failures`: entries written with an `UNEXPLAINED` reason, which the
+    /// next run refuses until a person explains them.
+    pub unexplained: usize,
+}
+
+/// Start one instance of a target and exchange `hello`.
+pub fn start_target(
+    target_spec: &str,
+    timeout: Duration,
+) -> Result<(Box<dyn Target>, TesteeInfo, TargetOptions), target::SetupError> {
+    let opts = TargetOptions {
+        timeout,
+        ..TargetOptions::default()
+    };
+    let mut target = target::from_spec(target_spec, opts)?;
+    let info = target.hello()?;
+    Ok((target, info, opts))
+}
+
+/// Run a certification. `progress` sees every case result as it completes.
+pub fn certify(
+    root: &SuiteRoot,
+    spec: &Spec,
+    suite: &Suite,
+    opts: &CertifyOptions,
+    progress: impl FnMut(&CaseResult),
+) -> Result<Certification, CertifyError> {
+    let all_profiles = Profiles::load(spec)?;
+    for name in &opts.profiles {
+        all_profiles.get(name)?;
+    }
+    let bench = match &opts.bench {
+        None => None,
+        Some(p) => {
+            Some(crate::bench::load_profile(&root.dir, p, suite).map_err(CertifyError::Bench)?)
+        }
+    };
+    let selected = suite
+        .cases
+        .iter()
+        .filter(|c| run::selected(c, &opts.filters))
+        .count();
+    if selected == 0 {
+        return Err(CertifyError::NothingSelected(opts.filters.join(", ")));
+    }
+    let known = match &opts.known_failures {
+        None => None,
+        Some(path) if opts.update_known_failures && !path.exists() => {
+            Some(KnownFailures::default())
+        }
+        Some(path) => Some(KnownFailures::load(path, suite).map_err(CertifyError::KnownFailures)?),
+    };
+    let jobs = target::jobs(&opts.target, opts.jobs).map_err(CertifyError::Jobs)?;
+    let (first, info, target_opts) = start_target(&opts.target, opts.timeout)?;
+    let mut targets = vec![first];
+    for _ in 1..jobs {
+        let (t, i, _) = start_target(&opts.target, opts.timeout)?;
+        if i.ops != info.ops || i.name != info.name {
+            return Err(CertifyError::InconsistentHello(format!(
+                "{} {} then {} {}",
+                info.name, info.version, i.name, i.version
+            )));
+        }
+        targets.push(t);
+    }
+    let run_opts = RunOptions {
+        filters: opts.filters.clone(),
+        policy: Policy {
+            strict: opts.strict,
+        },
+        known_failures: known,
+    };
+    let started = Instant::now();
+    let mut results = run::run_all_jobs(&suite.cases, &mut targets, &info, &run_opts, progress);
+    let elapsed = started.elapsed();
+    let (mut uncoverable, mut unexplained) = (Vec::new(), 0);
+    if opts.update_known_failures {
+        if let (Some(path), Some(list)) = (&opts.known_failures, &run_opts.known_failures) {
+            let update = list.updated(&results, suite);
+            std::fs::write(path, &update.text).map_err(|source| CertifyError::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+            uncoverable = update.uncoverable;
+            unexplained = update.unexplained;
+        }
+    }
+    // Mark each case with the claimed profiles it belongs to.
+    let by_id: std::collections::HashMap<&str, &crate::vectors::Case> =
+        suite.cases.iter().map(|c| (c.id.as_str(), c)).collect();
+    for r in &mut results {
+        if let Some(case) = by_id.get(r.id.as_str()) {
+            r.profiles = all_profiles.claimed_containing(&opts.profiles, case);
+        }
+    }
+    let judged = profiles::evaluate(&all_profiles, &opts.profiles, &suite.cases, &results);
+    let mut report = Report::new(
+        spec,
+        root,
+        info,
+        ReportOptions {
+            filters: opts.filters.clone(),
+            strict: opts.strict,
+            timeout_ms: target_opts.timeout.as_millis() as u64,
+            known_failures: opts
+                .known_failures
+                .as_ref()
+                .map(|p| p.display().to_string()),
+            jobs,
+            profiles: opts.profiles.clone(),
+        },
+        results,
+        judged,
+    );
+    report.elapsed_ms = elapsed.as_secs_f64() * 1000.0;
+    if let Some((name, profile)) = &bench {
+        report.bench = Some(crate::bench::profile_target(
+            &opts.target,
+            target_opts,
+            name,
+            profile,
+            suite,
+            Policy {
+                strict: opts.strict,
+            },
+        ));
+    }
+    Ok(Certification {
+        report,
+        uncoverable,
+        unexplained,
+    })
+}
+
+/// The default report folder: `./m2m-conformance-reports/<name>-<version>/` under the current
+/// folder, named by what the testee said in `hello`. [BASIS-PROFILE-005]
+pub fn default_report_dir(info: &TesteeInfo) -> PathBuf {
+    PathBuf::from(DEFAULT_REPORTS).join(slug(&format!("{}-{}", info.name, info.version)))
+}
+
+/// The folder [`default_report_dir`] puts reports under.
+pub const DEFAULT_REPORTS: &str = "m2m-conformance-reports";
+
+/// A file-name-safe form of `s`.
+pub fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,140 @@
+//! What `certify` prints: the per-chapter table, the claimed profiles, and every failing case
+//! first, grouped by chapter with a one-line reason, up to a cap past which it says how many more
+//! there are and where the full list is.
+
+use std::fmt::Write as _;
+
+use crate::judge::Verdict;
+use crate::report::Report;
+
+/// How many failing cases the console lists before "…and N more".
+pub const DEFAULT_CAP: usize = 200;
+
+/// Whether a case counts against this run: a failing verdict, or any verdict that breaks a
+/// claimed profile (e.g. `unsupported` inside one). [BASIS-PROFILE-003]
+pub fn counts_against(c: &crate::result::CaseResult) -> bool {
+    c.verdict.is_failure() || (!c.profiles.is_empty() && !crate::profiles::meets(c.verdict))
+}
+
+/// The whole console summary. `full_list` names the file that lists every failure.
+pub fn render(r: &Report, cap: usize, full_list: Option<&str>) -> String {
+    let mut out = String::new();
+    let cols: Vec<Verdict> = Verdict::ALL.to_vec();
+    let _ = write!(out, "{:<14} {:>6}", "chapter", "total");
+    for v in &cols {
+        let _ = write!(out, " {:>8}", short(*v));
+    }
+    out.push('\n');
+    let line = |out: &mut String, label: &str, c: &crate::report::Counts| {
+        let _ = write!(out, "{:<14} {:>6}", label, c.total);
+        for v in &cols {
+            let _ = write!(out, " {:>8}", c.get(*v));
+        }
+        out.push('\n');
+    };
+    for ch in &r.chapters {
+        line(&mut out, &ch.chapter, &ch.counts);
+    }
+    line(&mut out, "all", &r.summary);
+
+    let failing: Vec<_> = r.cases.iter().filter(|c| counts_against(c)).collect();
+    if !failing.is_empty() {
+        let _ = writeln!(out, "\n{} failing case(s), by chapter:", failing.len());
+        let mut shown = 0;
+        let mut chapter = "";
+        for c in &failing {
+            if shown == cap {
+                break;
+            }
+            if c.chapter != chapter {
+                chapter = &c.chapter;
+                let _ = writeln!(out, "  {chapter}:");
+            }
+            let why = one_line(c.reason.as_deref().unwrap_or(""), 160);
+            let claim = if c.verdict.is_failure() {
+                String::new()
+            } else {
+                format!(" [breaks profile {}]", c.profiles.join(", "))
+            };
+            let _ = writeln!(out, "    {} {}{claim} — {why}", c.verdict.name(), c.id);
+            shown += 1;
+        }
+        if failing.len() > shown {
+            let _ = writeln!(
+                out,
+                "  …and {} more{}",
+                failing.len() - shown,
+                full_list.map_or(String::new(), |f| format!(" (every one is in {f})"))
+            );
+        }
+    }
+
+    let claimed: Vec<_> = r.profiles.iter().filter(|p| p.claimed).collect();
+    if !claimed.is_empty() {
+        out.push_str("\nclaimed profiles:\n");
+        for p in &claimed {
+            let _ = writeln!(out, "  {}", p.line());
+        }
+    } else {
+        let met: Vec<&str> = r
+            .profiles
+            .iter()
+            .filter(|p| p.conformant)
+            .map(|p| p.name.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nprofiles fully met by this run: {}",
+            if met.is_empty() {
+                "none".to_owned()
+            } else {
+                met.join(", ")
+            }
+        );
+    }
+    let secs = r.elapsed_ms / 1000.0;
+    let _ = writeln!(
+        out,
+        "{}: {} {} — {} cases in {:.2}s ({:.0} cases/s, {} job{}), {} failing",
+        crate::report::markdown::verdict_line(r),
+        r.target.name,
+        r.target.version,
+        r.summary.total,
+        secs,
+        r.summary.total as f64 / secs.max(1e-9),
+        r.options.jobs,
+        if r.options.jobs == 1 { "" } else { "s" },
+        failing.len()
+    );
+    out
+}
+
+/// `s` on one line, cut to `max` characters.
+pub fn one_line(s: &str, max: usize) -> String {
+    let flat: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let n = flat.chars().count();
+    if n <= max {
+        flat
+    } else {
+        format!("{}…", flat.chars().take(max).collect::<String>())
+    }
+}
+
+/// Column heading of a verdict.
+pub fn short(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Acceptable => "accept",
+        Verdict::NonStrict => "nonstrct",
+        Verdict::Unsupported => "unsupp",
+        Verdict::KnownFailure => "known",
+        Verdict::Skipped => "skipped",
+        Verdict::Fail => "fail",
+        Verdict::Timeout => "timeout",
+        Verdict::Crash => "crash",
+        Verdict::HarnessError => "harn-err",
+    }
+}

@@ -1,0 +1,69 @@
+//! Which files make up the suite data, and their content hash. Shared by the build script (which
+//! embeds them) and [`crate::suite_data`] (which hashes a `--root` directory the same way), so
+//! the same files give the same hash wherever they come from.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+/// The parts of the repository a certification needs, relative to its root: each directory
+/// whole (minus the excluded subdirectories), and single files.
+pub const PARTS: &[&str] = &[
+    "spec",
+    "vectors",
+    "models",
+    "fuzz/corpus",
+    "fuzz/regressions",
+    "harness/bench-profile.yaml",
+];
+
+/// Subdirectories left out: generators and their inputs, never read by a run.
+pub const EXCLUDED: &[&str] = &["vectors/tools", "models/tools"];
+
+/// Every file of the suite data under `root`, as (path with `/` separators, bytes), sorted by
+/// path. Hidden files and Python caches are left out.
+pub fn collect(root: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    for part in PARTS {
+        let start = root.join(part);
+        if !start.exists() {
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&start).sort_by_file_name() {
+            let entry = entry.map_err(std::io::Error::other)?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry
+                .path()
+                .strip_prefix(root)
+                .map_err(std::io::Error::other)?
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            let hidden = rel
+                .split('/')
+                .any(|c| c.starts_with('.') || c == "__pycache__");
+            if hidden || EXCLUDED.iter().any(|x| rel.starts_with(&format!("{x}/"))) {
+                continue;
+            }
+            files.push((rel, std::fs::read(entry.path())?));
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+/// `sha256:<hex>` over every (path, bytes) pair in order: the path, a NUL, the length as a
+/// little-endian u64, the bytes.
+pub fn hash(files: &[(String, Vec<u8>)]) -> String {
+    let mut h = Sha256::new();
+    for (path, bytes) in files {
+        h.update(path.as_bytes());
+        h.update([0u8]);
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    }
+    format!("sha256:{}", hex::encode(h.finalize()))
+}
