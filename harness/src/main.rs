@@ -193,6 +193,14 @@ enum ReportCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Render one report.json as Markdown, failures first (what certify writes as report.md).
+    Md {
+        /// The report.json of a run.
+        report: PathBuf,
+        /// Output file (default: report.md next to the input).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Combine report.json files into one requirement × implementation HTML matrix.
     Matrix {
         /// The report.json files, one per implementation.
@@ -611,6 +619,13 @@ fn report_command(what: ReportCommand) -> ExitCode {
             Ok(v) => write(
                 &output.unwrap_or_else(|| report.with_file_name("report.html")),
                 html::render(&v),
+            ),
+            Err(e) => setup_error(e),
+        },
+        ReportCommand::Md { report, output } => match report::read_json(&report) {
+            Ok(v) => write(
+                &output.unwrap_or_else(|| report.with_file_name("report.md")),
+                report::markdown::render_json(&v),
             ),
             Err(e) => setup_error(e),
         },
