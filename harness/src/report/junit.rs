@@ -98,10 +98,10 @@ fn evidence(c: &CaseResult) -> String {
             s.push_str(&format!("request: {}\n", e.request));
         }
     }
-    if let Some(v) = &c.expected {
+    if let Some(v) = c.expected.as_ref().filter(|v| !v.is_null()) {
         s.push_str(&format!("expected:\n{}\n", pretty(v)));
     }
-    if let Some(v) = &c.actual {
+    if let Some(v) = c.actual.as_ref().filter(|v| !v.is_null()) {
         s.push_str(&format!("actual:\n{}\n", pretty(v)));
     }
     if let Some(d) = &c.diff {
@@ -170,7 +170,7 @@ pub fn render(r: &Report) -> std::io::Result<String> {
             tc.push_attribute(("time", format!("{:.6}", c.duration_ms / 1000.0).as_str()));
             w.write_event(Event::Start(tc)).map_err(io)?;
             let reason = c.reason.as_deref().unwrap_or("");
-            let message = if c.verdict.is_failure() || c.profiles.is_empty() {
+            let message = if c.verdict.is_failure() || !super::console::counts_against(c) {
                 format!(
                     "{}: {}",
                     c.verdict.name(),
