@@ -463,9 +463,13 @@ pub fn render_svg(rows: &[Row]) -> String {
         ("auto", "auto (heuristic)", None),
         ("best", "best of three", None),
     ];
-    let (w, row_h, left, top) = (920.0, 34.0, 190.0, 70.0);
+    let (row_h, left, top) = (34.0, 190.0, 70.0);
     let panel_w = 330.0;
-    let gap = 40.0;
+    // Past a panel's 200% line there is room for a value label (`221%→`): between the panels
+    // and at the right edge.
+    let label_room = 60.0;
+    let gap = label_room;
+    let w = left + 2.0 * panel_w + gap + label_room;
     let h = top + row_h * formats.len() as f64 + 70.0;
     let max_pct = 200.0;
     let x_of = |panel: usize, v: f64| {
@@ -665,5 +669,68 @@ mod tests {
         assert!(md.contains("| M2M saves 40–70% |"));
         let svg = render_svg(&rows);
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        svg_texts_fit(&svg);
+    }
+
+    /// Every `<text>` of the SVG, at a generous width estimate (0.62 em per character), lies
+    /// inside the picture: no label is clipped at an edge.
+    fn svg_texts_fit(svg: &str) {
+        use quick_xml::events::Event;
+        let attr = |e: &quick_xml::events::BytesStart, k: &str| -> Option<String> {
+            e.try_get_attribute(k)
+                .unwrap()
+                .map(|a| a.unescape_value().unwrap().into_owned())
+        };
+        let mut reader = quick_xml::Reader::from_str(svg);
+        let (mut width, mut height) = (0.0, 0.0);
+        let mut open: Option<(f64, f64, f64, String)> = None;
+        let mut checked = 0;
+        loop {
+            match reader.read_event().unwrap() {
+                Event::Eof => break,
+                Event::Start(e) if e.name().as_ref() == b"svg" => {
+                    width = attr(&e, "width").unwrap().parse().unwrap();
+                    height = attr(&e, "height").unwrap().parse().unwrap();
+                }
+                Event::Start(e) if e.name().as_ref() == b"text" => {
+                    let size: f64 = attr(&e, "font-size").map_or(12.0, |v| v.parse().unwrap());
+                    let x: f64 = attr(&e, "x").unwrap().parse().unwrap();
+                    let y: f64 = attr(&e, "y").unwrap().parse().unwrap();
+                    let anchor = attr(&e, "text-anchor").unwrap_or_else(|| "start".into());
+                    assert!(y > size * 0.8 && y <= height, "y {y} outside 0..{height}");
+                    open = Some((x, size, y, anchor));
+                }
+                Event::Text(t) => {
+                    if let Some((x, size, _, anchor)) = open.take() {
+                        let text = t.unescape().unwrap();
+                        let len = text.chars().count() as f64 * size * 0.62;
+                        let (from, to) = match anchor.as_str() {
+                            "end" => (x - len, x),
+                            "middle" => (x - len / 2.0, x + len / 2.0),
+                            _ => (x, x + len),
+                        };
+                        assert!(
+                            from >= 0.0 && to <= width,
+                            "`{text}` spans {from:.0}..{to:.0}, outside 0..{width}"
+                        );
+                        checked += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert!(checked > 20, "{checked} labels checked");
+    }
+
+    #[test]
+    fn svg_labels_stay_inside_for_values_past_the_axis() {
+        // A payload whose formats grow past 200% of raw: its labels end in `→` at the axis end.
+        let rows: Vec<Row> = [payload("tiny-a", r#"{"a":1}"#)]
+            .iter()
+            .map(measure)
+            .collect();
+        let svg = render_svg(&rows);
+        assert!(svg.contains("%→"), "a value past the axis is drawn");
+        svg_texts_fit(&svg);
     }
 }
