@@ -134,12 +134,19 @@ pub fn render(report: &Value) -> String {
     let name = format!("{} {}", text(target, "name"), text(target, "version"));
     let certified = report["certified"].as_bool().unwrap_or(false);
     let summary = &report["summary"];
+    // `sha256:` and the first 12 hex digits.
+    let hash: String = report["suite_hash"]
+        .as_str()
+        .unwrap_or("unknown")
+        .chars()
+        .take(19)
+        .collect();
     let mut b = String::new();
     let _ = write!(
         b,
         "<header><h1 id=\"title\">{} <span class=\"badge {}\" id=\"verdict\">{}</span></h1>\
          <div class=\"meta\">target <code>{}</code> · suite {} {} · commit {} · vectors schema {} · \
-         generated {} · strict {} · known failures {}</div></header><main>",
+         generated {} · strict {} · known failures {} · suite hash {} ({})</div></header><main>",
         esc(&name),
         if certified { "ok" } else { "bad" },
         if certified { "CERTIFIED" } else { "NOT CERTIFIED" },
@@ -151,8 +158,63 @@ pub fn render(report: &Value) -> String {
         esc(text(report, "generated_at")),
         report["options"]["strict"],
         esc(report["options"]["known_failures"].as_str().unwrap_or("none")),
+        esc(&hash),
+        esc(report["suite_source"].as_str().unwrap_or("unknown source")),
     );
     b.push_str(&profiles_section(report));
+    // Cases: those counting against the run first, then the other non-pass ones, then the
+    // passing ones; the page opens filtered to the non-passing ones.
+    let cases: Vec<&Value> = report["cases"].as_array().into_iter().flatten().collect();
+    let non_pass = cases
+        .iter()
+        .filter(|c| text(c, "verdict") != "pass")
+        .count();
+    let _ = write!(
+        b,
+        "<h2>Cases</h2><div class=\"filters\" id=\"filters\">showing <span id=\"shown-count\">{non_pass}</span> of {} · ",
+        cases.len()
+    );
+    for v in Verdict::ALL {
+        let n = cases
+            .iter()
+            .filter(|c| text(c, "verdict") == v.name())
+            .count();
+        if n > 0 {
+            let _ = write!(
+                b,
+                "<label><input type=\"checkbox\" value=\"{0}\"{1}> {0} ({n})</label>",
+                v.name(),
+                if v == Verdict::Pass { "" } else { " checked" }
+            );
+        }
+    }
+    b.push_str("<button type=\"button\" id=\"show-all\">show all</button></div><div id=\"cases\">");
+    let chapter_order: BTreeMap<&str, usize> = report["chapters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, ch)| (text(ch, "chapter"), i))
+        .collect();
+    let mut ordered = cases.clone();
+    ordered.sort_by_key(|c| {
+        let group = if super::console::counts_against_json(c) {
+            0
+        } else if text(c, "verdict") != "pass" {
+            1
+        } else {
+            2
+        };
+        let chapter = chapter_order
+            .get(text(c, "chapter"))
+            .copied()
+            .unwrap_or(usize::MAX);
+        (group, chapter)
+    });
+    for c in ordered {
+        case_details(&mut b, c);
+    }
+    b.push_str("</div>");
     // Chapter × verdict.
     b.push_str("<h2>Chapters</h2><table id=\"chapters\">");
     verdict_header(&mut b, "chapter");
@@ -205,47 +267,7 @@ pub fn render(report: &Value) -> String {
     }
     b.push_str("</table>");
     b.push_str(&crate::bench::html_section(report));
-    // Cases: those counting against the run first, then the other non-pass ones, then the
-    // passing ones; the page opens filtered to the non-passing ones.
-    let cases: Vec<&Value> = report["cases"].as_array().into_iter().flatten().collect();
-    let non_pass = cases
-        .iter()
-        .filter(|c| text(c, "verdict") != "pass")
-        .count();
-    let _ = write!(
-        b,
-        "<h2>Cases</h2><div class=\"filters\" id=\"filters\">showing <span id=\"shown-count\">{non_pass}</span> of {} · ",
-        cases.len()
-    );
-    for v in Verdict::ALL {
-        let n = cases
-            .iter()
-            .filter(|c| text(c, "verdict") == v.name())
-            .count();
-        if n > 0 {
-            let _ = write!(
-                b,
-                "<label><input type=\"checkbox\" value=\"{0}\"{1}> {0} ({n})</label>",
-                v.name(),
-                if v == Verdict::Pass { "" } else { " checked" }
-            );
-        }
-    }
-    b.push_str("<button type=\"button\" id=\"show-all\">show all</button></div><div id=\"cases\">");
-    let mut ordered = cases.clone();
-    ordered.sort_by_key(|c| {
-        if super::console::counts_against_json(c) {
-            0
-        } else if text(c, "verdict") != "pass" {
-            1
-        } else {
-            2
-        }
-    });
-    for c in ordered {
-        case_details(&mut b, c);
-    }
-    b.push_str("</div></main>");
+    b.push_str("</main>");
     page(&format!("{name} — m2m-conformance report"), &b)
 }
 
