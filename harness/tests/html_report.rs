@@ -241,6 +241,29 @@ fn html_report_says_what_the_json_says() {
     );
     let dom = String::from_utf8_lossy(&out.stdout);
     check_dom(&Html::parse_document(&dom), &run);
+
+    // Opened as `report.html#all`, the page's script runs the "show all" control: no case stays
+    // hidden and the count says so.
+    let out = Command::new(chromium().unwrap())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--dump-dom",
+            &format!("file://{}#all", page.display()),
+        ])
+        .output()
+        .expect("chromium runs");
+    let doc = Html::parse_document(&String::from_utf8_lossy(&out.stdout));
+    assert!(texts(&doc, "details.case[hidden]").is_empty());
+    assert_eq!(
+        texts(&doc, "details.case").len() as u64,
+        run.json["summary"]["total"].as_u64().unwrap()
+    );
+    assert_eq!(
+        texts(&doc, "#shown-count"),
+        vec![run.json["summary"]["total"].to_string()]
+    );
 }
 
 #[test]

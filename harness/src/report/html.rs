@@ -80,11 +80,13 @@ function m2mFilter(){
   var c=document.getElementById('shown-count'); if(c){c.textContent=n;}
 }
 document.querySelectorAll('.filters input[type=checkbox]').forEach(function(b){b.addEventListener('change',m2mFilter);});
-var all=document.getElementById('show-all');
-if(all){all.addEventListener('click',function(){
+function m2mShowAll(){
   document.querySelectorAll('.filters input[type=checkbox]').forEach(function(b){b.checked=true;});
   m2mFilter();
-});}
+}
+var all=document.getElementById('show-all');
+if(all){all.addEventListener('click',m2mShowAll);}
+if(location.hash==='#all'){m2mShowAll();}
 "#;
 
 fn page(title: &str, body: &str) -> String {
@@ -188,7 +190,9 @@ pub fn render(report: &Value) -> String {
             );
         }
     }
-    b.push_str("<button type=\"button\" id=\"show-all\">show all</button></div><div id=\"cases\">");
+    b.push_str(
+        "<button type=\"button\" id=\"show-all\" title=\"or open this page as report.html#all\">show all</button></div><div id=\"cases\">",
+    );
     let chapter_order: BTreeMap<&str, usize> = report["chapters"]
         .as_array()
         .into_iter()
