@@ -28,6 +28,7 @@
 
 pub mod bench;
 pub mod certify;
+pub mod commands;
 pub mod coverage;
 pub mod fuzz_replay;
 pub mod judge;
