@@ -123,6 +123,15 @@ enum Command {
         #[arg(long, default_value_t = 10.0)]
         timeout: f64,
     },
+    /// Write the whole suite, expanded, as one JSON file per chapter plus schema.json.
+    Export {
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: m2m_conformance::export::Format,
+        /// Folder to write into (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -305,6 +314,9 @@ fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
         }
     };
     match command {
+        Command::Export { format: _, out } => {
+            done(m2m_conformance::export::command(&spec, &suite, root, &out))
+        }
         Command::Lint => done(commands::lint(&spec, &suite)),
         Command::List { what, filter } => done(commands::list(&spec, &suite, what, &filter)),
         Command::Coverage { chapter, check } => {
