@@ -41,6 +41,17 @@ pub enum Format {
     Json,
 }
 
+/// The arguments of `export`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Format,
+    /// Folder to write into (created if needed; other files in it are left alone).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -274,10 +285,11 @@ pub fn command(
     spec: &Spec,
     suite: &Suite,
     root: &SuiteRoot,
-    out: &Path,
+    args: &ExportArgs,
 ) -> crate::commands::Outcome {
-    let e = export(spec, suite, root, out).map_err(|e| e.to_string())?;
-    Ok((summary(&e, out), true))
+    let Format::Json = args.format;
+    let e = export(spec, suite, root, &args.out).map_err(|e| e.to_string())?;
+    Ok((summary(&e, &args.out), true))
 }
 
 /// One summary line per file and a total, as `export` prints them.

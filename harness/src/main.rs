@@ -124,14 +124,7 @@ enum Command {
         timeout: f64,
     },
     /// Write the whole suite, expanded, as one JSON file per chapter plus schema.json.
-    Export {
-        /// Output format.
-        #[arg(long, value_enum)]
-        format: m2m_conformance::export::Format,
-        /// Folder to write into (created if needed).
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Export(m2m_conformance::export::ExportArgs),
 }
 
 #[derive(clap::Args)]
@@ -314,9 +307,7 @@ fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
         }
     };
     match command {
-        Command::Export { format: _, out } => {
-            done(m2m_conformance::export::command(&spec, &suite, root, &out))
-        }
+        Command::Export(a) => done(m2m_conformance::export::command(&spec, &suite, root, &a)),
         Command::Lint => done(commands::lint(&spec, &suite)),
         Command::List { what, filter } => done(commands::list(&spec, &suite, what, &filter)),
         Command::Coverage { chapter, check } => {
