@@ -813,6 +813,32 @@ def gen_doc_examples():
 
 # ------------------------------------------------------------------------------------------
 
+def validate_schemas():
+    """Every stream.* input and ok answer against spec/schemas/<op>.{args,ok}.json (when the
+    jsonschema package is installed); bad_args cases are exempt from the args schema."""
+    try:
+        import jsonschema
+    except ImportError:
+        print("jsonschema not installed: schemas not checked", file=sys.stderr)
+        return
+    schemas = {}
+    for fd in FILES.values():
+        for c in fd["cases"]:
+            if not c["op"].startswith("stream."):
+                continue
+            for kind, value in (("args", c["input"]), ("ok", c["expect"].get("ok"))):
+                if value is None or (kind == "args" and c["expect"].get("error") == "bad_args"):
+                    continue
+                name = f"{c['op']}.{kind}.json"
+                if name not in schemas:
+                    with open(os.path.join(ROOT, "spec/schemas", name), encoding="utf-8") as f:
+                        schemas[name] = json.load(f)
+                try:
+                    jsonschema.validate(value, schemas[name], cls=jsonschema.Draft202012Validator)
+                except jsonschema.ValidationError as e:
+                    sys.exit(f"{c['id']}: {kind} does not match spec/schemas/{name}: {e.message}")
+
+
 def main():
     global UP
     capture = "--capture" in sys.argv
@@ -833,6 +859,7 @@ def main():
               file=sys.stderr)
         if check:
             sys.exit(1)
+    validate_schemas()
     changed = []
     total = 0
     for path, fd in FILES.items():
