@@ -114,6 +114,18 @@ def main():
                     put(out, "molt", json.dumps(inp["payload"]))
             elif op.startswith("hydra."):
                 put(out, "scanner", inp.get("text"))
+            elif op in ("stream.compress", "stream.decompress", "stream.finalize"):
+                chunks = inp.get("chunks")
+                if isinstance(chunks, list):
+                    put(out, "sse_decode", "".join(c for c in chunks if isinstance(c, str)))
+                elif isinstance(inp.get("chunks_hex"), list):
+                    try:
+                        put(out, "sse_decode", b"".join(bytes.fromhex(c) for c in inp["chunks_hex"]))
+                    except (TypeError, ValueError):
+                        pass
+                ok = (case.get("expect") or {}).get("ok") or {}
+                if isinstance(ok.get("events"), list):
+                    put(out, "sse_decode", "".join(e for ch in ok["events"] for e in ch))
     for p in sorted((root / "models").rglob("*.safetensors")):
         put(out, "hydra_load", p.read_bytes())
     for p in sorted((root / "vectors" / "corpus").glob("*.json")):

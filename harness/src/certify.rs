@@ -103,6 +103,25 @@ pub struct Certification {
     pub unexplained: usize,
 }
 
+impl Certification {
+    /// What `--update-known-failures` did to the list at `path`, for the console.
+    pub fn update_notes(&self, path: &std::path::Path) -> String {
+        let mut out = format!("rewrote {} from this run\n", path.display());
+        if self.unexplained > 0 {
+            out.push_str(&format!(
+                "  {} entries say UNEXPLAINED: write the real reason; the list is refused until then\n",
+                self.unexplained
+            ));
+        }
+        for u in &self.uncoverable {
+            out.push_str(&format!(
+                "  not listed (no list covers a crash, timeout or harness error): {u}\n"
+            ));
+        }
+        out
+    }
+}
+
 /// Start one instance of a target and exchange `hello`.
 pub fn start_target(
     target_spec: &str,

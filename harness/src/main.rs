@@ -8,18 +8,18 @@
 //! claimed profile is not met, 2 = usage or setup error.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use m2m_conformance::certify::{self, CertifyOptions};
-use m2m_conformance::profiles::Profiles;
-use m2m_conformance::report::{self, console};
+use m2m_conformance::commands::{self, ListWhat, ReportCommand};
+use m2m_conformance::report::console;
 use m2m_conformance::suite_data::SuiteRoot;
-use m2m_conformance::{coverage, load_suite, run, spec::Spec};
+use m2m_conformance::{load_suite, run, spec::Spec};
 
 const ROOT_HELP: &str = "Suite data to use instead of the one built into this binary: a folder \
 holding spec/ and vectors/ (a checkout). Also $M2M_CONFORMANCE_ROOT. Default: the embedded suite, \
@@ -123,6 +123,8 @@ enum Command {
         #[arg(long, default_value_t = 10.0)]
         timeout: f64,
     },
+    /// Write the whole suite, expanded, as one JSON file per chapter plus schema.json.
+    Export(m2m_conformance::export::ExportArgs),
 }
 
 #[derive(clap::Args)]
@@ -183,58 +185,15 @@ struct FuzzReplayArgs {
     output: Option<PathBuf>,
 }
 
-#[derive(Subcommand)]
-enum ReportCommand {
-    /// Render one report.json as a self-contained HTML page.
-    Html {
-        /// The report.json of a run.
-        report: PathBuf,
-        /// Output file (default: report.html next to the input).
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-    },
-    /// Render one report.json as Markdown, failures first (what certify writes as report.md).
-    Md {
-        /// The report.json of a run.
-        report: PathBuf,
-        /// Output file (default: report.md next to the input).
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-    },
-    /// Combine report.json files into one requirement × implementation HTML matrix.
-    Matrix {
-        /// The report.json files, one per implementation.
-        #[arg(required = true)]
-        reports: Vec<PathBuf>,
-        /// Output file.
-        #[arg(long, short, default_value = "matrix.html")]
-        output: PathBuf,
-    },
-    /// Put the bench sections of report.json files side by side (Markdown).
-    Bench {
-        /// The report.json files of `certify --bench` runs; the first is the baseline.
-        #[arg(required = true)]
-        reports: Vec<PathBuf>,
-        /// Also write the table to this file.
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-    },
-    /// Compare two report.json files (Markdown). Exit 1 when a case or a profile regressed:
-    /// pass → unsupported, known-failure, skipped or any failure counts.
-    Diff {
-        /// The older report.json.
-        old: PathBuf,
-        /// The newer report.json.
-        new: PathBuf,
-    },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ListWhat {
-    Chapters,
-    Ops,
-    Profiles,
-    Vectors,
+/// Print a command's text and exit with its status.
+fn done(outcome: commands::Outcome) -> ExitCode {
+    match outcome {
+        Ok((text, ok)) => {
+            print!("{text}");
+            exit(ok)
+        }
+        Err(e) => setup_error(e),
+    }
 }
 
 fn setup_error(msg: impl std::fmt::Display) -> ExitCode {
@@ -260,27 +219,10 @@ fn timeout(secs: f64) -> Result<Duration, ExitCode> {
     }
 }
 
-/// A checkout for the commands that write into one (spec-index, measure): --root, else
-/// $M2M_CONFORMANCE_ROOT, else the current folder.
-fn checkout(root: Option<&Path>) -> Result<PathBuf, ExitCode> {
-    let dir = root
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("M2M_CONFORMANCE_ROOT").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("."));
-    if dir.join("spec").is_dir() && dir.join("vectors").is_dir() {
-        Ok(dir)
-    } else {
-        Err(setup_error(format!(
-            "{} is not a checkout of the suite (run this in one, or pass --root)",
-            dir.display()
-        )))
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Report { what } => report_command(what),
+        Command::Report { what } => done(commands::report(what)),
         Command::ServeTestee { http: None } => match m2m_reference::testee::serve_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => setup_error(e),
@@ -297,75 +239,22 @@ fn main() -> ExitCode {
                 Err(e) => setup_error(e),
             }
         }
-        Command::SpecIndex { check } => {
-            let dir = match checkout(cli.root.as_deref()) {
-                Ok(d) => d,
-                Err(code) => return code,
-            };
-            let spec = match Spec::load(&dir.join("spec")) {
-                Ok(s) => s,
-                Err(errs) => return setup_error(join(errs)),
-            };
-            if check {
-                return match spec.index_check() {
-                    Ok(()) => {
-                        println!(
-                            "spec/requirements.yaml is up to date ({} requirements)",
-                            spec.requirements.len()
-                        );
-                        ExitCode::SUCCESS
-                    }
-                    Err(e) => {
-                        eprintln!("{e}");
-                        ExitCode::from(1)
-                    }
-                };
-            }
-            match spec
-                .index_yaml()
-                .and_then(|t| std::fs::write(spec.index_path(), t).map_err(|e| e.to_string()))
-            {
-                Ok(()) => {
-                    println!(
-                        "wrote {} ({} requirements)",
-                        spec.index_path().display(),
-                        spec.requirements.len()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => setup_error(e),
-            }
-        }
+        Command::SpecIndex { check } => match SuiteRoot::checkout(cli.root.as_deref()) {
+            Ok(dir) => done(commands::spec_index(&dir.join("spec"), check)),
+            Err(e) => setup_error(e),
+        },
         Command::Measure {
             corpus,
             out_dir,
             check,
-        } => {
-            let dir = match checkout(cli.root.as_deref()) {
-                Ok(d) => d,
-                Err(code) => return code,
-            };
-            let corpus = corpus.unwrap_or_else(|| dir.join("vectors/corpus"));
-            let out_dir = out_dir.unwrap_or_else(|| dir.join("reports"));
-            match m2m_conformance::measure::run(&corpus, &out_dir, check) {
-                Ok(n) if check => {
-                    println!("{n} payloads: the committed claims report is up to date");
-                    ExitCode::SUCCESS
-                }
-                Err(e) if check => {
-                    eprintln!("{e}");
-                    ExitCode::from(1)
-                }
-                Ok(n) => {
-                    println!(
-                        "measured {n} payloads; wrote {}/claims.{{md,svg}}",
-                        out_dir.display()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => setup_error(e),
-            }
-        }
+        } => match SuiteRoot::checkout(cli.root.as_deref()) {
+            Ok(dir) => done(commands::measure(
+                &corpus.unwrap_or_else(|| dir.join("vectors/corpus")),
+                &out_dir.unwrap_or_else(|| dir.join("reports")),
+                check,
+            )),
+            Err(e) => setup_error(e),
+        },
         command => {
             let root = match SuiteRoot::resolve(cli.root.as_deref()) {
                 Ok(r) => r,
@@ -379,16 +268,32 @@ fn main() -> ExitCode {
     }
 }
 
-fn join(errs: impl IntoIterator<Item = impl std::fmt::Display>) -> String {
-    errs.into_iter()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
     if let Command::FuzzReplay(a) = command {
-        return fuzz_replay(root, a);
+        let t = match timeout(a.target.timeout) {
+            Ok(t) => t,
+            Err(code) => return code,
+        };
+        let (mut target, info, _) = match certify::start_target(&a.target.target, t) {
+            Ok(x) => x,
+            Err(e) => return setup_error(e),
+        };
+        let dirs = if a.corpus.is_empty() {
+            vec![
+                root.dir.join("fuzz/corpus"),
+                root.dir.join("fuzz/regressions"),
+            ]
+        } else {
+            a.corpus
+        };
+        let name = format!("{} {}", info.name, info.version);
+        return done(commands::fuzz_replay(
+            target.as_mut(),
+            &name,
+            &dirs,
+            &a.only,
+            a.output.as_deref(),
+        ));
     }
     let (spec, suite) = match load_suite(&root.dir.join("spec"), &root.dir.join("vectors")) {
         Ok(x) => x,
@@ -396,121 +301,27 @@ fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
             let n = errs.len();
             return setup_error(format!(
                 "{}\n{n} problem(s) in spec/ or vectors/ of {}",
-                join(errs),
+                errs.join("\n"),
                 root.source
             ));
         }
     };
     match command {
-        Command::Lint => match Profiles::load(&spec) {
-            Ok(p) => {
-                println!(
-                    "ok: {} chapters, {} requirements, {} error classes, {} ops, {} profiles, {} cases",
-                    spec.chapters.len(),
-                    spec.requirements.len(),
-                    spec.error_classes.len(),
-                    spec.ops.len(),
-                    p.list.len(),
-                    suite.cases.len()
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => setup_error(e),
-        },
-        Command::List { what, filter } => {
-            let count = |f: &dyn Fn(&m2m_conformance::vectors::Case) -> bool| {
-                suite.cases.iter().filter(|c| f(c)).count()
-            };
-            match what {
-                ListWhat::Chapters => {
-                    for ch in &spec.chapters {
-                        let r = spec
-                            .requirements
-                            .iter()
-                            .filter(|r| r.chapter == ch.key)
-                            .count();
-                        println!(
-                            "{:<12} {:>4} reqs {:>5} cases  {}",
-                            ch.key,
-                            r,
-                            count(&|c| c.chapter == ch.key),
-                            ch.title
-                        );
-                    }
-                }
-                ListWhat::Ops => {
-                    for op in &spec.ops {
-                        println!(
-                            "{:<24} {:<8} {:>5} cases  {}",
-                            op.op,
-                            op.status,
-                            count(&|c| c.op == op.op),
-                            op.summary
-                        );
-                    }
-                }
-                ListWhat::Profiles => match Profiles::load(&spec) {
-                    Ok(p) => {
-                        for p in &p.list {
-                            println!(
-                                "{:<14} {:>5} cases  {}",
-                                p.name,
-                                count(&|c| p.contains(c)),
-                                p.title
-                            );
-                        }
-                    }
-                    Err(e) => return setup_error(e),
-                },
-                ListWhat::Vectors => {
-                    for c in suite.cases.iter().filter(|c| run::selected(c, &filter)) {
-                        println!(
-                            "{:<60} {:<11} {:<18} {}",
-                            c.name(),
-                            c.result.name(),
-                            c.op,
-                            c.reqs.join(",")
-                        );
-                    }
-                }
-            }
-            ExitCode::SUCCESS
-        }
+        Command::Export(a) => done(m2m_conformance::export::command(&spec, &suite, root, &a)),
+        Command::Lint => done(commands::lint(&spec, &suite)),
+        Command::List { what, filter } => done(commands::list(&spec, &suite, what, &filter)),
         Command::Coverage { chapter, check } => {
-            let rows: Vec<_> = coverage::rows(&spec, &suite)
-                .into_iter()
-                .filter(|r| chapter.as_ref().is_none_or(|c| &r.chapter == c))
-                .collect();
-            print!("{}", coverage::render(&rows));
-            let level = m2m_conformance::spec::Level::Must;
-            exit(!check || !rows.iter().any(|r| r.level == level && r.uncovered()))
+            done(commands::coverage(&spec, &suite, chapter.as_deref(), check))
         }
         Command::Certify(a) => certify_command(root, &spec, &suite, a),
         Command::Show {
             id,
             target,
             timeout: secs,
-        } => {
-            let Some(case) = m2m_conformance::show::find(&suite, &id) else {
-                return setup_error(format!("no case `{id}`"));
-            };
-            print!("{}", m2m_conformance::show::describe(&spec, case));
-            let Some(target_spec) = target else {
-                return ExitCode::SUCCESS;
-            };
-            let t = match timeout(secs) {
-                Ok(t) => t,
-                Err(code) => return code,
-            };
-            let (mut target, info, _) = match certify::start_target(&target_spec, t) {
-                Ok(x) => x,
-                Err(e) => return setup_error(e),
-            };
-            let r = run::run_case(case, target.as_mut(), &info, Default::default());
-            target.shutdown();
-            print!("{}", m2m_conformance::show::outcome(&r));
-            exit(!r.verdict.is_failure())
-        }
+        } => match timeout(secs) {
+            Ok(t) => done(commands::show(&spec, &suite, &id, target.as_deref(), t)),
+            Err(code) => code,
+        },
         _ => unreachable!("handled in main"),
     }
 }
@@ -561,16 +372,8 @@ fn certify_command(
         Ok(c) => c,
         Err(e) => return setup_error(e),
     };
-    if let Some(path) = &opts.known_failures {
-        if opts.update_known_failures {
-            println!("rewrote {} from this run", path.display());
-            if c.unexplained > 0 {
-                println!("  {} entr(ies) say UNEXPLAINED: write the real reason; the list is refused until then", c.unexplained);
-            }
-            for u in &c.uncoverable {
-                println!("  not listed (no list covers a crash, timeout or harness error): {u}");
-            }
-        }
+    if let (Some(path), true) = (&opts.known_failures, opts.update_known_failures) {
+        print!("{}", c.update_notes(path));
     }
     let dir = a
         .report_dir
@@ -597,102 +400,4 @@ fn certify_command(
         );
     }
     exit(c.report.certified)
-}
-
-fn report_command(what: ReportCommand) -> ExitCode {
-    use m2m_conformance::report::{diff, html};
-    let write = |path: &Path, text: String| match std::fs::write(path, text) {
-        Ok(()) => {
-            println!("wrote {}", path.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => setup_error(format!("{}: {e}", path.display())),
-    };
-    let read_all = |paths: &[PathBuf]| {
-        paths
-            .iter()
-            .map(|p| report::read_json(p))
-            .collect::<Result<Vec<_>, _>>()
-    };
-    match what {
-        ReportCommand::Html { report, output } => match report::read_json(&report) {
-            Ok(v) => write(
-                &output.unwrap_or_else(|| report.with_file_name("report.html")),
-                html::render(&v),
-            ),
-            Err(e) => setup_error(e),
-        },
-        ReportCommand::Md { report, output } => match report::read_json(&report) {
-            Ok(v) => write(
-                &output.unwrap_or_else(|| report.with_file_name("report.md")),
-                report::markdown::render_json(&v),
-            ),
-            Err(e) => setup_error(e),
-        },
-        ReportCommand::Matrix { reports, output } => match read_all(&reports) {
-            Ok(values) => write(&output, html::render_matrix(&values)),
-            Err(e) => setup_error(e),
-        },
-        ReportCommand::Bench { reports, output } => match read_all(&reports) {
-            Ok(values) => {
-                let table = m2m_conformance::bench::render_side_by_side(&values);
-                print!("{table}");
-                output.map_or(ExitCode::SUCCESS, |path| write(&path, table))
-            }
-            Err(e) => setup_error(e),
-        },
-        ReportCommand::Diff { old, new } => {
-            match (report::read_json(&old), report::read_json(&new)) {
-                (Ok(a), Ok(b)) => {
-                    print!("{}", diff::render(&a, &b));
-                    exit(!diff::diff(&a, &b).regressed())
-                }
-                (Err(e), _) | (_, Err(e)) => setup_error(e),
-            }
-        }
-    }
-}
-
-fn fuzz_replay(root: &SuiteRoot, a: FuzzReplayArgs) -> ExitCode {
-    use m2m_conformance::fuzz_replay;
-    let t = match timeout(a.target.timeout) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let (mut target, info, _) = match certify::start_target(&a.target.target, t) {
-        Ok(x) => x,
-        Err(e) => return setup_error(e),
-    };
-    let dirs = if a.corpus.is_empty() {
-        vec![
-            root.dir.join("fuzz/corpus"),
-            root.dir.join("fuzz/regressions"),
-        ]
-    } else {
-        a.corpus
-    };
-    let mut tallies = Vec::new();
-    for (name, _) in fuzz_replay::TARGETS {
-        if !a.only.is_empty() && !a.only.iter().any(|o| o == name) {
-            continue;
-        }
-        let t = fuzz_replay::replay(target.as_mut(), name, &dirs);
-        eprintln!(
-            "{name:16} inputs {:5} requests {:5} passed {:5} fail {}",
-            t.inputs,
-            t.requests,
-            t.passed(),
-            t.failures.len()
-        );
-        tallies.push((name.to_string(), t));
-    }
-    target.shutdown();
-    let md = fuzz_replay::render_markdown(&format!("{} {}", info.name, info.version), &tallies);
-    print!("{md}");
-    if let Some(path) = a.output {
-        if let Err(e) = std::fs::write(&path, &md) {
-            return setup_error(format!("{}: {e}", path.display()));
-        }
-    }
-    exit(tallies.iter().all(|(_, t)| t.failures.is_empty()))
 }

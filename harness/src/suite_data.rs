@@ -89,6 +89,23 @@ impl SuiteRoot {
         })
     }
 
+    /// A checkout, for the commands that write into one (`spec-index`, `measure`): `root`, else
+    /// `$M2M_CONFORMANCE_ROOT`, else the current folder; it must hold spec/ and vectors/.
+    pub fn checkout(root: Option<&Path>) -> Result<PathBuf, SuiteDataError> {
+        let dir = root
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("M2M_CONFORMANCE_ROOT").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("."));
+        if dir.join("spec").is_dir() && dir.join("vectors").is_dir() {
+            Ok(dir)
+        } else {
+            Err(SuiteDataError::NotASuite {
+                dir: dir.display().to_string(),
+                from: "the current folder (this command works on a checkout; or pass --root)",
+            })
+        }
+    }
+
     /// The embedded data, unpacked into the cache (once per hash).
     pub fn embedded() -> Result<SuiteRoot, SuiteDataError> {
         let dir = unpack(&cache_dir())?;

@@ -48,6 +48,7 @@ pub mod secure;
 pub mod select;
 pub mod server;
 pub mod session;
+pub mod streaming;
 pub mod testee;
 pub mod wire;
 

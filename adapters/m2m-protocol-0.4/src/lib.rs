@@ -18,6 +18,7 @@
 //! | `frame.encode` | `M2MCodec::encode` (binary) and `M2MCodec::encode_string` (text) |
 //! | `frame.decode` | `M2MFrame::decode` (hex) / `M2MFrame::decode_string` (wire) |
 //! | `frame.peek` | the same full decode, headers only (upstream has no header-only reader) |
+//! | `stream.*` | `StreamingCodec` and `StreamingDecompressor` ([`streaming_ops`]) |
 //! | `session.run` | `m2m::protocol::Session` driven step by step ([`session_ops`]) |
 //! | `scan.*`, `hydra.*` | see [`scan_hydra_ops`] |
 //! | `testee.bench` | any op above, timed with `Instant` ([`bench_ops`]) |
@@ -33,6 +34,7 @@ pub mod errors;
 pub mod ops;
 pub mod scan_hydra_ops;
 pub mod session_ops;
+pub mod streaming_ops;
 pub mod token_ops;
 
 /// Version of the testee protocol spoken here.
@@ -101,6 +103,7 @@ pub const AREAS: &[&[Op]] = &[
     ops::crypto::OPS,
     token_ops::OPS,
     session_ops::OPS,
+    streaming_ops::OPS,
     scan_hydra_ops::OPS,
     bench_ops::OPS,
 ];

@@ -201,6 +201,9 @@ enum Command {
     /// Session protocol helpers: print a HELLO, or play a scripted scenario.
     #[command(subcommand)]
     Session(SessionCommand),
+    /// SSE streaming codec (spec 26-streaming): stdin as one chunk, the output exactly.
+    #[command(subcommand)]
+    Stream(m2m_reference::streaming::cli::StreamCommand),
     /// Serve the M2M HTTP API (spec 13-http) on 127.0.0.1 until killed.
     Server {
         /// TCP port.
@@ -514,6 +517,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Session(cmd) => session_command(cmd),
+        Command::Stream(cmd) => {
+            let (stdin, stdout) = (&mut std::io::stdin().lock(), &mut std::io::stdout().lock());
+            match m2m_reference::streaming::cli::execute(&cmd, stdin, stdout) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err((class, message)) => fail(class, message),
+            }
+        }
         Command::Server { port, host } => serve_http(&host, port),
         Command::Scan {
             io,

@@ -20,6 +20,7 @@ mod molt_ops;
 mod scan_ops;
 mod secure_ops;
 mod session_ops;
+mod streaming_ops;
 mod token_ops;
 mod wire_ops;
 
@@ -82,6 +83,7 @@ pub const AREAS: &[&[Op]] = &[
     token_ops::OPS,
     secure_ops::OPS,
     session_ops::OPS,
+    streaming_ops::OPS,
     http_ops::OPS,
     scan_ops::OPS,
     hydra_ops::OPS,
