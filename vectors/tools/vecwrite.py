@@ -217,7 +217,17 @@ def share_inputs(doc: dict, keys: list[str]) -> dict:
             runs[-1][1].append(c)
         else:
             runs.append((shared, [c]))
-    if not runs or all(not shared or len(members) < 2 for shared, members in runs):
+    # A value used by one case only stays in that case; neighbours sharing nothing join up.
+    merged: list[tuple[dict, list]] = []
+    for shared, members in runs:
+        if len(members) < 2:
+            shared = {}
+        if merged and merged[-1][0] == shared:
+            merged[-1][1].extend(members)
+        else:
+            merged.append((shared, list(members)))
+    runs = merged
+    if all(not shared for shared, _ in runs):
         return doc
     def strip(c, shared):
         c = dict(c)
@@ -231,8 +241,6 @@ def share_inputs(doc: dict, keys: list[str]) -> dict:
         return out
     groups = []
     for shared, members in runs:
-        if len(members) < 2:
-            shared = {}
         g = {"defaults": {"input": shared}} if shared else {}
         g["cases"] = [strip(c, shared) for c in members]
         groups.append(g)
