@@ -17,7 +17,7 @@ need neither the adapter nor numpy.
 
 Usage (from the repository root):
 
-    python3 vectors/tools/gen_scan_hydra_vectors.py             # write vectors/scan, vectors/hydra
+    python3 vectors/tools/gen_scan_hydra_vectors.py             # write vectors/scanner, vectors/hydra
     python3 vectors/tools/gen_scan_hydra_vectors.py --check     # fail if the files on disk differ
     python3 vectors/tools/gen_scan_hydra_vectors.py --capture   # re-capture the goldens (needs the
         # release adapter build and numpy; adapter in $M2M_UPSTREAM_TESTEE or

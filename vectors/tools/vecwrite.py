@@ -15,6 +15,10 @@ reviewable form:
 
 `python3 vectors/tools/vecwrite.py --check-roundtrip FILE...` re-renders existing files and
 checks that they load back to the same data; the generators' own `--check` compares bytes.
+
+`python3 vectors/tools/vecwrite.py --render` reads `{"header": TEXT or null, "doc": DOCUMENT}` as
+JSON on stdin and writes the file's text to stdout: generators in other languages (the Rust
+generators in adapters/m2m-protocol-0.4) render through this same code.
 """
 
 from __future__ import annotations
@@ -301,7 +305,20 @@ def _check_roundtrip(paths: list[str]) -> int:
     return 1 if bad else 0
 
 
+def _render_stdin() -> int:
+    req = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    try:
+        text = render_file(req["doc"], req.get("header"))
+    except (TypeError, ValueError) as e:
+        print(f"vecwrite: {e}", file=sys.stderr)
+        return 1
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--render"]:
+        sys.exit(_render_stdin())
     if len(sys.argv) > 2 and sys.argv[1] == "--check-roundtrip":
         sys.exit(_check_roundtrip(sys.argv[2:]))
     print(__doc__)
