@@ -30,6 +30,7 @@ import sys
 import unicodedata
 
 MAX_LINE = 240
+SOFT = 40  # how far back a fold looks for a space or comma to break after
 INDENT = "  "
 
 TOP_KEYS = ["suite", "schema_version", "spec", "description", "flags", "defaults", "groups", "cases"]
@@ -125,14 +126,19 @@ def _fold_quoted(prefix: str, q: str, cont_indent: str) -> list[str]:
 
 
 def _cut_point(q: str, width: int):
-    """The largest index <= width where q may be broken, or None."""
+    """The index <= width where q is broken, or None: preferably just after a space or a comma
+    (at most SOFT characters back), otherwise as late as possible."""
     i = 0
-    best = None
+    best = soft = None
     n = len(q)
     while i < n and i <= width:
         c = q[i]
-        if i > 1 and i < n - 1 and c not in " \t" and q[i - 1] != "\\":
+        # i is never inside an escape (they are skipped whole below), so a break before any
+        # character but white space (which the next line's indentation would swallow) is safe.
+        if i > 1 and i < n - 1 and c not in " \t":
             best = i
+            if q[i - 1] in " ,":
+                soft = i
         if c == "\\":
             # Skip the whole escape: \x, \uXXXX, \UXXXXXXXX.
             nxt = q[i + 1] if i + 1 < n else ""
@@ -140,6 +146,8 @@ def _cut_point(q: str, width: int):
             i += step
             continue
         i += 1
+    if soft is not None and best is not None and best - soft <= SOFT:
+        return soft
     return best
 
 
