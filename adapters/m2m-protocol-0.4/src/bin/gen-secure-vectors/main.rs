@@ -3,7 +3,7 @@
 //! Deterministic: the corpus is code ([`corpus`]); expected values are typed in only where an
 //! RFC or upstream's own tests give them, and computed otherwise:
 //!
-//! - **RFC and fact-sheet goldens** (`Want::Golden`) are the published values; the reference
+//! - **RFC and spec goldens** (`Want::Golden`) are the published values; the reference
 //!   must reproduce them and upstream 0.4.0 (through the adapter) is compared too.
 //! - **reference goldens** (`Want::Reference`) take the reference's outcome and are confirmed
 //!   by upstream's when upstream can express the op.
@@ -45,7 +45,7 @@ pub use testee::{Outcome, Reference};
 /// How a case's expected outcome is obtained.
 #[derive(Debug, Clone)]
 pub enum Want {
-    /// A published value (RFC, upstream's own tests, the fact sheet). The reference must
+    /// A published value (RFC, upstream's own tests, a worked example of the spec). The reference must
     /// reproduce it; upstream is compared (a difference needs the flag).
     Golden(Outcome, &'static str, Option<&'static str>),
     /// The reference's outcome; upstream confirms it or differs under the flag.
