@@ -452,3 +452,15 @@ fn folded_scalars_read_the_same_in_pyyaml() {
     assert_eq!(py["input"], suite.cases[0].input);
     assert_eq!(py["description"], suite.cases[0].description.as_str());
 }
+
+/// spec/ops.yaml is read whole: a `#` inside a summary is text, not a YAML comment.
+#[test]
+fn ops_summaries_keep_their_hash_signs() {
+    let spec = Spec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec")).unwrap();
+    let op = spec.op("token.encode").expect("token.encode");
+    assert!(
+        op.summary.contains("#TK|<id>|<base64 varints>") && op.summary.ends_with("(TOKEN-TEXT-002)"),
+        "{}",
+        op.summary
+    );
+}
