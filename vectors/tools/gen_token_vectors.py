@@ -68,6 +68,10 @@ def expand(v):
     return v
 
 
+FILES = {}  # path -> dict(spec, description, flags, cases)
+KNOWN_CLASSES = None
+
+
 def known_classes():
     global KNOWN_CLASSES
     if KNOWN_CLASSES is None:
