@@ -57,10 +57,10 @@ def dumps(obj) -> str:
 
 def load_goldens():
     m2m, brotli = {}, {}
-    for case in yaml.safe_load((ROOT / "vectors/frame/encode-request.yaml").read_text())["cases"]:
+    for case in expand_shared(yaml.safe_load((ROOT / "vectors/frame/encode-request.yaml").read_text())):
         if case["op"] == "frame.encode" and "ok" in case["expect"] and isinstance(case["input"]["json"], str):
             m2m[case["input"]["json"]] = case["expect"]["ok"]["wire"]
-    for case in yaml.safe_load((ROOT / "vectors/brotli/encode.yaml").read_text())["cases"]:
+    for case in expand_shared(yaml.safe_load((ROOT / "vectors/brotli/encode.yaml").read_text())):
         if case["op"] == "wire.compress" and case["input"]["algorithm"] == "brotli" and isinstance(case["input"]["input"], str):
             brotli[case["input"]["input"]] = case["expect"]["ok"]["wire"]
     return m2m, brotli
