@@ -134,7 +134,10 @@ impl OpSchemas {
                 ));
             }
         }
-        for (field, want) in [("expect", Some(&case.expect)), ("lenient", case.lenient.as_ref())] {
+        for (field, want) in [
+            ("expect", Some(&case.expect)),
+            ("lenient", case.lenient.as_ref()),
+        ] {
             let Some(Expect::Ok(value)) = want else {
                 continue;
             };
@@ -152,7 +155,10 @@ impl OpSchemas {
     }
 
     fn path(&self, op: &str, kind: &str) -> String {
-        self.dir.join(format!("{op}.{kind}.json")).display().to_string()
+        self.dir
+            .join(format!("{op}.{kind}.json"))
+            .display()
+            .to_string()
     }
 }
 
@@ -164,7 +170,12 @@ fn location(pointer: &str) -> String {
     }
 }
 
-fn compile(dir: &Path, op: &str, kind: &str, problems: &mut Vec<String>) -> Option<jsonschema::Validator> {
+fn compile(
+    dir: &Path,
+    op: &str,
+    kind: &str,
+    problems: &mut Vec<String>,
+) -> Option<jsonschema::Validator> {
     let path = dir.join(format!("{op}.{kind}.json"));
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
@@ -206,10 +217,7 @@ fn compile(dir: &Path, op: &str, kind: &str, problems: &mut Vec<String>) -> Opti
 }
 
 /// Case id → the verdicts it has in the upstream reports under `root`.
-pub fn upstream_verdicts(
-    root: &Path,
-    problems: &mut Vec<String>,
-) -> BTreeMap<String, Vec<String>> {
+pub fn upstream_verdicts(root: &Path, problems: &mut Vec<String>) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for rel in UPSTREAM_REPORTS {
         let path = root.join(rel);
@@ -324,23 +332,43 @@ mod tests {
         let s = schemas();
         let mut r = LintReport::default();
         let ok = Expect::Ok(json!({"value": 1, "consumed": 1}));
-        s.check_case(&case("good", json!({"hex": "01"}), ok.clone(), "spec"), &mut r);
-        assert!(r.problems.is_empty(), "{:?}", r.problems);
-        s.check_case(&case("typo", json!({"hx": "01"}), ok.clone(), "spec"), &mut r);
         s.check_case(
-            &case("bad-ok", json!({"hex": "01"}), Expect::Ok(json!({"value": "1"})), "spec"),
+            &case("good", json!({"hex": "01"}), ok.clone(), "spec"),
+            &mut r,
+        );
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        s.check_case(
+            &case("typo", json!({"hx": "01"}), ok.clone(), "spec"),
+            &mut r,
+        );
+        s.check_case(
+            &case(
+                "bad-ok",
+                json!({"hex": "01"}),
+                Expect::Ok(json!({"value": "1"})),
+                "spec",
+            ),
             &mut r,
         );
         assert_eq!(r.inputs_validated, 3);
         assert_eq!(r.results_validated, 3);
-        assert!(r.problems.iter().any(|p| p.contains("case `typo`: input does not match")));
-        assert!(r.problems.iter().any(|p| p.contains("case `bad-ok`: expect.ok does not match")
-            && p.contains("/value")));
+        assert!(r
+            .problems
+            .iter()
+            .any(|p| p.contains("case `typo`: input does not match")));
+        assert!(
+            r.problems
+                .iter()
+                .any(|p| p.contains("case `bad-ok`: expect.ok does not match")
+                    && p.contains("/value"))
+        );
         let mut lenient = case("lenient", json!({"hex": "01"}), ok, "spec");
         lenient.lenient = Some(Expect::Ok(json!({"value": 1})));
         let before = r.problems.len();
         s.check_case(&lenient, &mut r);
-        assert!(r.problems[before..].iter().any(|p| p.contains("lenient.ok does not match")));
+        assert!(r.problems[before..]
+            .iter()
+            .any(|p| p.contains("lenient.ok does not match")));
     }
 
     #[test]
@@ -348,14 +376,27 @@ mod tests {
         let s = schemas();
         let mut r = LintReport::default();
         s.check_case(
-            &case("bad", json!({"hex": 7}), Expect::Error("bad_args".into()), "spec"),
+            &case(
+                "bad",
+                json!({"hex": 7}),
+                Expect::Error("bad_args".into()),
+                "spec",
+            ),
             &mut r,
         );
-        s.check_case(&case("probe", json!({}), Expect::Unsupported, "spec"), &mut r);
+        s.check_case(
+            &case("probe", json!({}), Expect::Unsupported, "spec"),
+            &mut r,
+        );
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         assert_eq!(r.inputs_validated, 0);
         s.check_case(
-            &case("other", json!({"hex": 7}), Expect::Error("truncated".into()), "spec"),
+            &case(
+                "other",
+                json!({"hex": 7}),
+                Expect::Error("truncated".into()),
+                "spec",
+            ),
             &mut r,
         );
         assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
@@ -384,6 +425,8 @@ mod tests {
         assert_eq!(r.upstream_confirmed, 1);
         assert_eq!(r.problems.len(), 2, "{:?}", r.problems);
         assert!(r.problems[0].contains("`lenient-there`") && r.problems[0].contains("acceptable"));
-        assert!(r.problems[1].contains("`missing`") && r.problems[1].contains("no upstream report"));
+        assert!(
+            r.problems[1].contains("`missing`") && r.problems[1].contains("no upstream report")
+        );
     }
 }

@@ -448,11 +448,7 @@ pub fn load_sources(
         for (n, g) in file.groups.iter().enumerate() {
             let own = g.defaults.as_ref().unwrap_or(&empty);
             if let Err(e) = check_defaults(own) {
-                errors.push(err(
-                    None,
-                    Some(&format!("groups[{n}].defaults")),
-                    e,
-                ));
+                errors.push(err(None, Some(&format!("groups[{n}].defaults")), e));
             }
             raw_cases.extend(
                 g.cases

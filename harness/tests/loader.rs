@@ -229,9 +229,21 @@ fn generators_are_expanded_and_bad_ones_rejected() {
 #[test]
 fn confirmed_by_is_required_and_checked() {
     let c = GOOD_CASE.replace("    confirmed_by: spec\n", "");
-    expect_error("", &c, Some("good-one"), Some("confirmed_by"), "is required");
+    expect_error(
+        "",
+        &c,
+        Some("good-one"),
+        Some("confirmed_by"),
+        "is required",
+    );
     let c = GOOD_CASE.replace("confirmed_by: spec", "confirmed_by: a-fact-sheet");
-    expect_error("", &c, Some("good-one"), Some("confirmed_by"), "`a-fact-sheet`");
+    expect_error(
+        "",
+        &c,
+        Some("good-one"),
+        Some("confirmed_by"),
+        "`a-fact-sheet`",
+    );
     let c = GOOD_CASE.replace("confirmed_by: spec", "confirmed_by: rfc-");
     expect_error("", &c, Some("good-one"), Some("confirmed_by"), "`rfc-`");
     let c = GOOD_CASE.replace("confirmed_by: spec", "confirmed_by: rfc-8439");
@@ -353,8 +365,9 @@ fn bad_defaults_are_rejected() {
     ))
     .unwrap_err();
     assert!(
-        errs.iter().any(|e| e.field.as_deref() == Some("groups[0].defaults")
-            && e.message.contains("`input` must be a mapping")),
+        errs.iter()
+            .any(|e| e.field.as_deref() == Some("groups[0].defaults")
+                && e.message.contains("`input` must be a mapping")),
         "{errs:#?}"
     );
     let errs = load_text(HEAD).unwrap_err();
@@ -425,7 +438,9 @@ fn folded_scalars_read_the_same_in_pyyaml() {
         .status()
         .is_ok_and(|s| s.success());
     if !have && std::env::var_os("M2M_REQUIRE_PYYAML").is_none() {
-        eprintln!("skipped: python3 with PyYAML not found (set M2M_REQUIRE_PYYAML=1 to require it)");
+        eprintln!(
+            "skipped: python3 with PyYAML not found (set M2M_REQUIRE_PYYAML=1 to require it)"
+        );
         return;
     }
     let text = format!("{HEAD}cases:{FOLDED}");
@@ -459,7 +474,8 @@ fn ops_summaries_keep_their_hash_signs() {
     let spec = Spec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec")).unwrap();
     let op = spec.op("token.encode").expect("token.encode");
     assert!(
-        op.summary.contains("#TK|<id>|<base64 varints>") && op.summary.ends_with("(TOKEN-TEXT-002)"),
+        op.summary.contains("#TK|<id>|<base64 varints>")
+            && op.summary.ends_with("(TOKEN-TEXT-002)"),
         "{}",
         op.summary
     );

@@ -16,6 +16,10 @@ reviewable form:
 `python3 vectors/tools/vecwrite.py --check-roundtrip FILE...` re-renders existing files and
 checks that they load back to the same data; the generators' own `--check` compares bytes.
 
+`python3 vectors/tools/vecwrite.py --check-form FILE...` checks that each file is byte for byte
+what the writer makes of its own data and leading comment: that every file, generated or written
+by hand, has the one form.
+
 `python3 vectors/tools/vecwrite.py --render` reads `{"header": TEXT or null, "doc": DOCUMENT}` as
 JSON on stdin and writes the file's text to stdout: generators in other languages (the Rust
 generators in adapters/m2m-protocol-0.4) render through this same code.
@@ -313,6 +317,34 @@ def _check_roundtrip(paths: list[str]) -> int:
     return 1 if bad else 0
 
 
+def _leading_comment(text: str) -> str | None:
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line[2:] if line.startswith("# ") else line[1:])
+    return "\n".join(lines) if lines else None
+
+
+def _check_form(paths: list[str]) -> int:
+    import yaml
+
+    bad = 0
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            text = f.read()
+        try:
+            again = render_file(yaml.safe_load(text), _leading_comment(text))
+        except (TypeError, ValueError) as e:
+            again = f"cannot render: {e}"
+        if again != text:
+            print(f"{p}: not in the writer's form (render it with vectors/tools/vecwrite.py)",
+                  file=sys.stderr)
+            bad += 1
+    print(f"{len(paths) - bad} of {len(paths)} files are in the writer's form")
+    return 1 if bad else 0
+
+
 def _render_stdin() -> int:
     req = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     try:
@@ -327,6 +359,8 @@ def _render_stdin() -> int:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--render"]:
         sys.exit(_render_stdin())
+    if len(sys.argv) > 2 and sys.argv[1] == "--check-form":
+        sys.exit(_check_form(sys.argv[2:]))
     if len(sys.argv) > 2 and sys.argv[1] == "--check-roundtrip":
         sys.exit(_check_roundtrip(sys.argv[2:]))
     print(__doc__)
