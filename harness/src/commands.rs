@@ -18,11 +18,12 @@ pub type Outcome = Result<(String, bool), String>;
 /// `lint`: the spec, the profiles and every vector file load and agree; every case matches its
 /// op's schemas and every `upstream-*` label is backed by the committed upstream reports
 /// ([`crate::lint`]). The reports live in a checkout, not in the embedded suite: they are read
-/// from `--root` / `$M2M_CONFORMANCE_ROOT`, else from the current folder.
+/// from `--root` / `$M2M_CONFORMANCE_ROOT` when given, else from the current folder.
 pub fn lint(root: &SuiteRoot, spec: &Spec, suite: &Suite) -> Outcome {
     let p = Profiles::load(spec).map_err(|e| e.to_string())?;
+    // Not `SuiteRoot::checkout`: main points $M2M_CONFORMANCE_ROOT at the unpacked suite.
     let checkout = if root.source == "embedded" {
-        SuiteRoot::checkout(None).unwrap_or_else(|_| PathBuf::from("."))
+        PathBuf::from(".")
     } else {
         root.dir.clone()
     };
