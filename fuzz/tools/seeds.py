@@ -15,6 +15,9 @@ try:
 except ImportError:
     sys.exit("needs PyYAML (apt-get install python3-yaml)")
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "vectors" / "tools"))
+from vecwrite import expand_shared  # noqa: E402  (defaults and groups, as the loader reads them)
+
 MAX = 64 * 1024  # a seed larger than this only slows the fuzzer down
 
 
@@ -52,7 +55,8 @@ def main():
         text = path.read_text()
         put(out, "vector_loader", text)
         doc = yaml.safe_load(text)
-        for case in (doc or {}).get("cases", []) or []:
+        # Cases with their file's and group's `defaults` filled in (vectors/README.md).
+        for case in expand_shared(doc or {}):
             op, inp = case.get("op", ""), case.get("input") or {}
             if not isinstance(inp, dict):
                 continue

@@ -8,27 +8,45 @@ use std::path::{Path, PathBuf};
 use crate::profiles::Profiles;
 use crate::report::{self, diff, html};
 use crate::spec::Spec;
+use crate::suite_data::SuiteRoot;
 use crate::target::Target;
 use crate::vectors::Suite;
 
 /// What a command printed and whether it succeeded; `Err` is a setup error.
 pub type Outcome = Result<(String, bool), String>;
 
-/// `lint`: the spec, the profiles and every vector file load and agree.
-pub fn lint(spec: &Spec, suite: &Suite) -> Outcome {
+/// `lint`: the spec, the profiles and every vector file load and agree; every case matches its
+/// op's schemas and every `upstream-*` label is backed by the committed upstream reports
+/// ([`crate::lint`]). The reports live in a checkout, not in the embedded suite: they are read
+/// from `--root` / `$M2M_CONFORMANCE_ROOT` when given, else from the current folder.
+pub fn lint(root: &SuiteRoot, spec: &Spec, suite: &Suite) -> Outcome {
     let p = Profiles::load(spec).map_err(|e| e.to_string())?;
-    Ok((
-        format!(
-            "ok: {} chapters, {} requirements, {} error classes, {} ops, {} profiles, {} cases\n",
-            spec.chapters.len(),
-            spec.requirements.len(),
-            spec.error_classes.len(),
-            spec.ops.len(),
-            p.list.len(),
-            suite.cases.len()
-        ),
-        true,
-    ))
+    // Not `SuiteRoot::checkout`: main points $M2M_CONFORMANCE_ROOT at the unpacked suite.
+    let checkout = if root.source == "embedded" {
+        PathBuf::from(".")
+    } else {
+        root.dir.clone()
+    };
+    let lint = crate::lint::lint(&checkout, spec, suite);
+    let mut out = String::new();
+    for problem in &lint.problems {
+        let _ = writeln!(out, "{problem}");
+    }
+    if !lint.problems.is_empty() {
+        let _ = writeln!(out, "lint: {} problem(s)", lint.problems.len());
+        return Ok((out, false));
+    }
+    let _ = writeln!(
+        out,
+        "ok: {} chapters, {} requirements, {} error classes, {} ops, {} profiles, {} cases\nok: {lint}",
+        spec.chapters.len(),
+        spec.requirements.len(),
+        spec.error_classes.len(),
+        spec.ops.len(),
+        p.list.len(),
+        suite.cases.len()
+    );
+    Ok((out, true))
 }
 
 /// What `list` lists.

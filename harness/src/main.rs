@@ -294,7 +294,7 @@ fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
     };
     match command {
         Command::Export(a) => done(m2m_conformance::export::command(&spec, &suite, root, &a)),
-        Command::Lint => done(commands::lint(&spec, &suite)),
+        Command::Lint => done(commands::lint(root, &spec, &suite)),
         Command::List { what, filter } => done(commands::list(&spec, &suite, what, &filter)),
         Command::Coverage { chapter, check } => {
             done(commands::coverage(&spec, &suite, chapter.as_deref(), check))

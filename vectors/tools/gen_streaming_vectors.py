@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generate vectors/streaming/*.yaml (spec chapter `streaming`) and the doc-example files
-vectors/token/doc-examples.yaml and vectors/legacy/t1-doc-examples.yaml.
+vectors/tokennative/doc-examples.yaml and vectors/t1/doc-examples.yaml.
 
 Every expectation comes from the published m2m-protocol 0.4.0 through its adapter
 (adapters/m2m-protocol-0.4, binary m2m-upstream-testee). Its answers are captured once into
@@ -770,7 +770,7 @@ def gen_ops():
 # Doc examples of chapters tokennative and t1 (TOKEN-DIV-001, T1-DIV-002)
 
 def gen_doc_examples():
-    f = file("vectors/token/doc-examples.yaml", "tokennative",
+    f = file("vectors/tokennative/doc-examples.yaml", "tokennative",
              "TokenNative: the examples of upstream's docs (TOKEN-DIV-001) against the code",
              {"NEAR_MISS": "the input lies just outside the condition of the cited requirement"})
     add(f, "token-doc-hello-world-encode", ["TOKEN-DIV-001", "TOKEN-TEXT-002", "TOKEN-TOK-002"],
@@ -787,7 +787,7 @@ def gen_doc_examples():
         "token.decode", {"wire": "#TK|C|W3sib29kZWwiOiJncHQ="})
     add(f, "token-doc-readme-example", ["TOKEN-DIV-001", "TOKEN-TEXT-005"],
         "docs/README.md's #TK|C|W3sib29kZWw... is not base64 either", "token.decode", {"wire": "#TK|C|W3sib29kZWw..."})
-    f = file("vectors/legacy/t1-doc-examples.yaml", "t1",
+    f = file("vectors/t1/doc-examples.yaml", "t1",
              "Token v1: the examples of upstream's docs (T1-DIV-002) against the code's tables",
              {"NEAR_MISS": "the input lies just outside the condition of the cited requirement"})
     examples = [
