@@ -13,6 +13,7 @@ use thiserror::Error;
 use crate::wire::token_native::{self, TokenError, Tokenizer};
 use crate::ErrorClass;
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod json;
 
