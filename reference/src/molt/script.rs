@@ -17,6 +17,10 @@ pub const DEFAULT_START_MS: u64 = 1_767_225_600_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptError(pub String);
 
+fn store(e: super::hub::StoreError) -> ScriptError {
+    ScriptError(e.to_string())
+}
+
 fn err<T>(msg: impl Into<String>) -> Result<T, ScriptError> {
     Err(ScriptError(msg.into()))
 }
@@ -107,7 +111,7 @@ pub fn run_hub(args: &Map<String, Value>) -> Result<Value, ScriptError> {
         let Some(step) = step.as_object() else {
             return err(format!("step {i} is not an object"));
         };
-        hub.advance_to(now);
+        hub.advance_to(now).map_err(store)?;
         let out = if let Some(name) = step.get("open") {
             let name = name
                 .as_str()
@@ -167,14 +171,14 @@ pub fn run_hub(args: &Map<String, Value>) -> Result<Value, ScriptError> {
             let Some(conn) = conns.remove(name) else {
                 return err(format!("step {i}: connection `{name}` is not open"));
             };
-            hub.close(conn);
+            hub.close(conn).map_err(store)?;
             Value::Null
         } else if let Some(ms) = u64_field(step, "advance_ms")? {
             now += ms;
-            hub.advance_to(now);
+            hub.advance_to(now).map_err(store)?;
             Value::Null
         } else if step.contains_key("cleanup") {
-            hub.cleanup(now);
+            hub.cleanup(now).map_err(store)?;
             Value::Null
         } else if let Some(target) = step.get("http") {
             let target = target
