@@ -607,7 +607,7 @@ pub fn molt(data: &[u8]) {
         }
         let _ = h.stats(2_000);
         let _ = h.http(s.lines().next().unwrap_or("/"), 2_000);
-        h.close(1);
+        h.close(1).expect("the memory store does not fail");
     }
 }
 
