@@ -159,7 +159,7 @@ step_molt() {
   log "molt hub load (1,000 agents, 30 s)"
   cargo build --release -q -p m2m-molt
   local port=39154
-  target/release/m2m-molt hub --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+  target/release/m2m-molt hub --store memory --listen "127.0.0.1:$port" >/dev/null 2>&1 &
   local hub=$!
   trap 'kill $hub 2>/dev/null || true' RETURN
   sleep 1

@@ -445,7 +445,9 @@ class WS:
 
 def hub_attacks(short):
     port = free_port()
-    hub = start([MOLT, "hub", "--listen", f"127.0.0.1:{port}"])
+    # The default store (SQLite), in a file of its own so no run sees another's rows.
+    store = os.path.join(tempfile.mkdtemp(prefix="m2m-robust-hub-"), "hub.sqlite3")
+    hub = start([MOLT, "hub", "--store", f"sqlite:{store}", "--listen", f"127.0.0.1:{port}"])
     if not wait_http(port, "/health"):
         row("hub", "hub start", False, "no /health", "starts")
         return
