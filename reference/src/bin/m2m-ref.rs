@@ -256,6 +256,7 @@ fn main() -> ExitCode {
         } => {
             let mut opts = edge::api::Options::new(&format!("{host}:{port}"));
             opts.session_idle_ms = session_idle_secs.saturating_mul(1000);
+            opts.after_sweep = Some(trim_heap);
             let server = match edge::api::ApiServer::bind(opts) {
                 Ok(s) => s,
                 Err(e) => return fail("io", e),
@@ -319,5 +320,15 @@ fn main() -> ExitCode {
             legacy,
         ),
         Command::Peek { io, binary } => commands::peek(&io, binary),
+    }
+}
+
+/// After a sweep freed sessions: give glibc's free heap back to the system, so the server's RSS
+/// follows its live sessions (reports/robustness.md, session churn). [HTTP-SESSION-004]
+fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim has no preconditions; it only returns unused heap pages.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }

@@ -23,6 +23,10 @@ pub struct Options {
     pub limits: Limits,
     /// Sweep period.
     pub sweep_every: Duration,
+    /// Called after a sweep that freed sessions, outside the lock: the binary hands the freed
+    /// heap back to the system here (glibc keeps it in the arenas of the threads that freed it,
+    /// so RSS would otherwise stay at the wave's peak). [HTTP-SESSION-004]
+    pub after_sweep: Option<fn()>,
 }
 
 impl Options {
@@ -33,6 +37,7 @@ impl Options {
             session_idle_ms: crate::server::SESSION_IDLE_MS,
             limits: Limits::default(),
             sweep_every: SWEEP_EVERY,
+            after_sweep: None,
         }
     }
 }
@@ -75,9 +80,15 @@ impl ApiServer {
         let core = Arc::clone(&self.core);
         let handler = Arc::new(move |req: Req| handle(&core, req));
         let core = Arc::clone(&self.core);
+        let after_sweep = self.opts.after_sweep;
         let sweep = Arc::new(move || {
-            let mut s = core.lock().unwrap_or_else(|p| p.into_inner());
-            s.sweep(super::now_ms());
+            let freed = core
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .sweep(super::now_ms());
+            if let (true, Some(hook)) = (freed > 0, after_sweep) {
+                hook();
+            }
         });
         http::serve(
             self.listener,
