@@ -232,10 +232,33 @@ pub fn request_line(id: &str, op: &str, args: &Value) -> String {
     serde_json::to_string(&Request { id, op, args }).unwrap_or_default()
 }
 
+/// The offending line as a message shows it: quoted, cut to 200 characters.
+pub fn offending(line: &str) -> String {
+    let cut: String = line.chars().take(200).collect();
+    let more = line.chars().count().saturating_sub(200);
+    if more > 0 {
+        format!("{cut:?}…(+{more} characters)")
+    } else {
+        format!("{cut:?}")
+    }
+}
+
 /// Parse one response line for request `id`. [TESTEE-MSG-002] [TESTEE-MSG-003]
 pub fn parse_response(id: &str, line: &str) -> Outcome {
-    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(line) else {
-        return Outcome::Protocol("response is not a JSON object".into());
+    let map = match serde_json::from_str::<Value>(line) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => {
+            return Outcome::Protocol(format!(
+                "response is JSON but not an object: {}",
+                offending(line)
+            ))
+        }
+        Err(e) => {
+            return Outcome::Protocol(format!(
+                "response is not a JSON object ({e}): {}",
+                offending(line)
+            ))
+        }
     };
     match map.get("id") {
         Some(Value::String(got)) if got == id => {}
@@ -250,7 +273,13 @@ pub fn parse_response(id: &str, line: &str) -> Outcome {
         .collect();
     if keys.len() != 1 {
         return Outcome::Protocol(format!(
-            "response must have exactly one of ok/error/unsupported, has {keys:?}"
+            "response must have exactly one of ok/error/unsupported, has {}: {}",
+            if keys.is_empty() {
+                "none".to_owned()
+            } else {
+                keys.join(" and ")
+            },
+            offending(line)
         ));
     }
     if let Some(extra) = map
@@ -314,5 +343,24 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_protocol_error_shows_the_offending_line() {
+        // The offending line is shown, cut to 200 characters.
+        let banner = "Welcome to my testee v1.2 (built with love)";
+        let Outcome::Protocol(why) = parse_response("a", banner) else {
+            panic!("a banner is a protocol violation")
+        };
+        assert!(why.contains(banner), "{why}");
+        let long = "x".repeat(5000);
+        let Outcome::Protocol(why) = parse_response("a", &long) else {
+            panic!("garbage is a protocol violation")
+        };
+        assert!(
+            why.contains(&"x".repeat(200)) && !why.contains(&"x".repeat(201)),
+            "{why}"
+        );
+        assert!(why.contains("(+4800 characters)"), "{why}");
     }
 }

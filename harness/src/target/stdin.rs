@@ -220,7 +220,7 @@ impl StdinTarget {
         };
         let info = match parse_response("hello", &line) {
             Outcome::Ok(v) => parse_hello(&format!("stdin:{}", self.command), &v),
-            other => Err(format!("hello answered {other:?}")),
+            other => Err(format!("hello answered {other}")),
         };
         if info.is_err() {
             self.kill();
