@@ -20,6 +20,7 @@
 //! | `frame.peek` | the same full decode, headers only (upstream has no header-only reader) |
 //! | `session.run` | `m2m::protocol::Session` driven step by step ([`session_ops`]) |
 //! | `scan.*`, `hydra.*` | see [`scan_hydra_ops`] |
+//! | `scan.ml`, `engine.secure_compress*` | see [`security_ops`] |
 //! | `testee.bench` | any op above, timed with `Instant` ([`bench_ops`]) |
 
 #![forbid(unsafe_code)]
@@ -32,6 +33,7 @@ pub mod bench_ops;
 pub mod errors;
 pub mod ops;
 pub mod scan_hydra_ops;
+pub mod security_ops;
 pub mod session_ops;
 pub mod token_ops;
 
@@ -102,6 +104,7 @@ pub const AREAS: &[&[Op]] = &[
     token_ops::OPS,
     session_ops::OPS,
     scan_hydra_ops::OPS,
+    security_ops::OPS,
     bench_ops::OPS,
 ];
 
