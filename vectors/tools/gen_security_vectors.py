@@ -54,7 +54,7 @@ FLAG_CASES = {  # server -> corpus keys played there (SEC-CONF-002..004, SEC-ML-
     "block90": ["i-reveal", "i-ignore", "j-dan"],
     "thr50": ["j-no-restrictions", "i-role"],
     "off-block10": ["j-no-restrictions", "i-ignore"],
-    "model": ["i-ignore", "b-question", "e-zero-width-split"],
+    "model": ["i-ignore", "b-question", "x-passwd"],
 }
 TOL = {"abs": 1e-5, "rel": 1e-4}
 BLOCKED = "Content blocked by security scan"
@@ -111,7 +111,7 @@ CORPUS = [
 ]
 
 # Contents where the chapter's intended answer differs from upstream's (SHOULD rules).
-UNICODE_CONTROL = {"u-real-rlo", "u-real-zwj", "w-escaped-rlo"}
+UNICODE_CONTROL = {"u-real-rlo", "u-real-zwj", "w-escaped-rlo", "e-zero-width-split"}
 
 FLAGS = {
     "NEAR_MISS": "the input lies just outside the condition of the cited requirement",

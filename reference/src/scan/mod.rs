@@ -7,6 +7,7 @@
 //!
 //! Sans-IO and deterministic: text in, a [`ScanResult`] or a typed [`ScanError`] out.
 
+pub mod ml;
 pub mod patterns;
 
 use serde_json::Value;

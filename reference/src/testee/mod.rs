@@ -19,6 +19,7 @@ mod hydra_ops;
 mod molt_ops;
 mod scan_ops;
 mod secure_ops;
+mod security_ops;
 mod session_ops;
 mod token_ops;
 mod wire_ops;
@@ -84,6 +85,7 @@ pub const AREAS: &[&[Op]] = &[
     session_ops::OPS,
     http_ops::OPS,
     scan_ops::OPS,
+    security_ops::OPS,
     hydra_ops::OPS,
     molt_ops::OPS,
     bench_ops::OPS,
