@@ -42,6 +42,7 @@
 
 pub mod hydra;
 pub mod legacy;
+pub mod models;
 pub mod molt;
 pub mod scan;
 pub mod secure;

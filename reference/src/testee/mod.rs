@@ -16,6 +16,7 @@ mod bench_ops;
 mod frame_ops;
 mod http_ops;
 mod hydra_ops;
+mod models_ops;
 mod molt_ops;
 mod scan_ops;
 mod secure_ops;
@@ -86,6 +87,7 @@ pub const AREAS: &[&[Op]] = &[
     http_ops::OPS,
     scan_ops::OPS,
     security_ops::OPS,
+    models_ops::OPS,
     hydra_ops::OPS,
     molt_ops::OPS,
     bench_ops::OPS,
