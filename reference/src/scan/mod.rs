@@ -9,6 +9,7 @@
 
 pub mod ml;
 pub mod patterns;
+pub mod report;
 
 use serde_json::Value;
 
