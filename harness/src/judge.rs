@@ -123,7 +123,12 @@ fn matches(case: &Case, expect: &Expect, outcome: &Outcome) -> bool {
 /// Judge one outcome. The second value explains a non-pass verdict in one line.
 pub fn judge(case: &Case, outcome: &Outcome, policy: Policy) -> (Verdict, Option<String>) {
     match outcome {
-        Outcome::Timeout(d) => return (Verdict::Timeout, Some(format!("no answer within {d:?}"))),
+        Outcome::Timeout(d) => {
+            return (
+                Verdict::Timeout,
+                Some(format!("no answer within {:.1} s", d.as_secs_f64())),
+            )
+        }
         Outcome::Crash(d) => return (Verdict::Crash, Some(d.clone())),
         Outcome::HarnessError(d) => return (Verdict::HarnessError, Some(d.clone())),
         Outcome::Protocol(d) => {

@@ -30,6 +30,7 @@ pub mod bench;
 pub mod certify;
 pub mod commands;
 pub mod coverage;
+pub mod export;
 pub mod fuzz_replay;
 pub mod judge;
 pub mod known_failures;

@@ -123,6 +123,8 @@ enum Command {
         #[arg(long, default_value_t = 10.0)]
         timeout: f64,
     },
+    /// Write the whole suite, expanded, as one JSON file per chapter plus schema.json.
+    Export(m2m_conformance::export::ExportArgs),
 }
 
 #[derive(clap::Args)]
@@ -305,6 +307,7 @@ fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
         }
     };
     match command {
+        Command::Export(a) => done(m2m_conformance::export::command(&spec, &suite, root, &a)),
         Command::Lint => done(commands::lint(&spec, &suite)),
         Command::List { what, filter } => done(commands::list(&spec, &suite, what, &filter)),
         Command::Coverage { chapter, check } => {
