@@ -233,8 +233,10 @@ fn main() -> ExitCode {
                     if let Some(bound) = server.local_addr() {
                         eprintln!("serving the reference testee on http://{bound}");
                     }
-                    server.run();
-                    ExitCode::SUCCESS
+                    match server.run() {
+                        Ok(()) => ExitCode::SUCCESS,
+                        Err(e) => setup_error(e),
+                    }
                 }
                 Err(e) => setup_error(e),
             }

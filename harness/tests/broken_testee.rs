@@ -97,10 +97,10 @@ fn broken_command(broken: &BTreeMap<String, Break>) -> String {
         .iter()
         .map(|(id, b)| format!("{}='{id}' ", b.env()))
         .collect();
-    // `exec`: the wrapping `sh -c` must not keep its own copy of stdout open, or closing it in
-    // the script would not be seen.
+    // No `exec`: the harness must see a closed stdout through whatever shell runs the command
+    // (issue 18 defect 8). [TESTEE-RUN-001]
     format!(
-        "{env}exec bash '{}' '{}'",
+        "{env}bash '{}' '{}'",
         script(),
         env!("CARGO_BIN_EXE_m2m-conformance")
     )
@@ -121,8 +121,15 @@ fn check(target: &mut dyn Target, cases: &[Case], broken: &BTreeMap<String, Brea
         );
         let reason = r.reason.unwrap_or_default();
         match broken.get(&case.id) {
-            Some(Break::Garbage | Break::Huge) => {
-                assert!(reason.contains("protocol violation"), "{reason}")
+            Some(Break::Garbage) => assert!(reason.contains("protocol violation"), "{reason}"),
+            Some(Break::Huge) => {
+                assert!(reason.contains("protocol violation"), "{reason}");
+                // Issue 18 defect 7: an over-long answer is discarded, not kept as evidence
+                // (a cut line kept its whole buffer, 256 MiB per case by default).
+                let kept = r.evidence.as_ref().map_or(0, |e| {
+                    e.response.as_ref().map_or(0, String::capacity) + e.request.capacity()
+                });
+                assert!(kept < 64 * 1024, "{kept} bytes of evidence kept");
             }
             Some(Break::Mismatch) => assert!(reason.contains("does not match"), "{reason}"),
             _ => {}

@@ -7,9 +7,22 @@
 //!
 //! ## Architecture
 //!
-//! - **Sans-IO and deterministic.** Nothing here reads a socket, a file or a clock, and nothing
-//!   draws randomness: callers pass bytes in and get bytes or typed errors out. I/O lives at the
-//!   edges (the `m2m-ref` binary, the harness).
+//! - **Sans-IO and deterministic.** The protocol modules ([`wire`], [`secure`], [`scan`],
+//!   [`hydra`], [`session`], [`server`], [`select`], [`legacy`], [`molt`]) read no socket, file,
+//!   clock or environment and draw no randomness themselves: callers pass bytes, times and
+//!   random sources in and get bytes or typed errors out. Exactly these places do I/O:
+//!   - [`testee`]: [`testee::serve`] / [`testee::serve_stdio`] read requests from stdin and write
+//!     answers to stdout; the `hydra.*` ops read the model file their `model` arg names (resolved
+//!     against the working directory, the environment variable `M2M_CONFORMANCE_ROOT`, then
+//!     the source checkout); `testee.bench` reads the
+//!     monotonic clock through [`testee::MonotonicClock`] (injectable).
+//!   - [`secure::nonce::OsNonce`] draws AEAD nonces from the OS CSPRNG when a caller chooses it
+//!     (the [`secure::nonce::NonceSource`] is always injected).
+//!   - `edge` (feature `edge`, default): HTTP servers (tokio + hyper), the system clock and OS
+//!     randomness for `m2m-ref server` and `serve-testee --http`.
+//!
+//!   Built with `--no-default-features`, the crate has no clap, no async runtime and no HTTP
+//!   stack; the `m2m-ref` binary needs feature `cli`.
 //! - **Typed errors, never panics.** Each area has one error enum; every variant maps to a stable
 //!   class string from `spec/error-classes.yaml` through [`ErrorClass`]. Vectors compare
 //!   classes, never messages.
@@ -41,6 +54,8 @@
 #![warn(missing_docs)]
 
 pub mod console;
+#[cfg(feature = "edge")]
+pub mod edge;
 pub mod hydra;
 pub mod legacy;
 pub mod models;

@@ -26,19 +26,16 @@
 //! `#M2M[v2.0]|DATA:` by prefix, which the normative engine passes through
 //! [WIRE-DETECT-004]; `decompress --token-binary` reads the TokenNative binary mode.
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use m2m_reference::legacy::{dictionary, m3, t1, zlib, LegacyFormat};
-use m2m_reference::secure::frame::{self as secure_frame, Mode};
-use m2m_reference::secure::nonce::{FixedNonce, NonceSource, OsNonce};
-use m2m_reference::select::{self, Options};
-use m2m_reference::wire::token_native::{self, Tokenizer};
-use m2m_reference::wire::{self, frame, Algorithm, Limits};
-use m2m_reference::ErrorClass;
-use m2m_reference::{hydra, scan};
+use m2m_reference::edge;
+use m2m_reference::secure::frame::Mode;
+
+#[path = "m2m-ref/commands.rs"]
+mod commands;
+use commands::fail;
 
 #[derive(Parser)]
 #[command(name = "m2m-ref", version, about = "M2M reference implementation CLI")]
@@ -196,8 +193,13 @@ enum Command {
         #[arg(long)]
         model: Option<PathBuf>,
     },
-    /// Run the reference as a testee: JSON Lines requests on stdin, responses on stdout.
-    ServeTestee,
+    /// Run the reference as a testee: JSON Lines requests on stdin, responses on stdout; with
+    /// `--http ADDR` an HTTP server (`GET /v1/hello`, `POST /v1/run`) instead.
+    ServeTestee {
+        /// Serve over HTTP on this address (e.g. 127.0.0.1:8765) instead of stdin/stdout.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<String>,
+    },
     /// Session protocol helpers: print a HELLO, or play a scripted scenario.
     #[command(subcommand)]
     Session(SessionCommand),
@@ -209,6 +211,9 @@ enum Command {
         /// Address to bind.
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
+        /// Session lifetime: a session idle this long is dropped (spec HTTP-SESSION-004).
+        #[arg(long, default_value_t = 300)]
+        session_idle_secs: u64,
     },
 }
 
@@ -231,301 +236,50 @@ enum SessionCommand {
     },
 }
 
-fn read_input(io: &Io) -> std::io::Result<Vec<u8>> {
-    if let Some(path) = &io.file {
-        return std::fs::read(path);
-    }
-    match io.input.as_deref() {
-        Some(text) if text != "-" => Ok(text.as_bytes().to_vec()),
-        _ => {
-            let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf)?;
-            Ok(buf)
-        }
-    }
-}
-
-/// Write raw bytes exactly, to `-o FILE` or stdout, with no newline.
-fn write_raw(io: &Io, bytes: &[u8]) -> std::io::Result<()> {
-    match &io.output {
-        Some(path) => std::fs::write(path, bytes),
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes)?;
-            out.flush()
-        }
-    }
-}
-
-fn write_output(io: &Io, bytes: &[u8]) -> std::io::Result<()> {
-    match &io.output {
-        Some(path) => std::fs::write(path, bytes),
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes)?;
-            out.write_all(b"\n")?;
-            out.flush()
-        }
-    }
-}
-
-fn parse_hex(what: &str, text: &str) -> Result<Vec<u8>, ExitCode> {
-    hex::decode(text.trim()).map_err(|e| {
-        eprintln!("error: {what} is not hex: {e}");
-        ExitCode::from(2)
-    })
-}
-
-/// `compress -a m2m --security ...`: seal and print the text form (or the binary form).
-fn compress_secure(
-    io: &Io,
-    text: &str,
-    mode: Mode,
-    key_hex: &str,
-    nonce_hex: Option<&str>,
-    binary: bool,
-) -> ExitCode {
-    let key = match parse_hex("--key-hex", key_hex) {
-        Ok(k) => k,
-        Err(code) => return code,
-    };
-    let mut nonces: Box<dyn NonceSource> = match nonce_hex {
-        None => Box::new(OsNonce),
-        Some(n) => match parse_hex("--nonce-hex", n) {
-            Ok(n) => match <[u8; 12]>::try_from(n.as_slice()) {
-                Ok(n) => Box::new(FixedNonce(n)),
-                Err(_) => return fail("invalid_nonce", "--nonce-hex must be 12 bytes"),
-            },
-            Err(code) => return code,
-        },
-    };
-    match secure_frame::seal(text, mode, &key, nonces.as_mut()) {
-        Ok(b) if binary => write_raw(io, &b).map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
-        Ok(b) => write_output(io, frame::to_text(&b).as_bytes())
-            .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
-        Err(e) => fail(e.class(), e),
-    }
-}
-
-/// `decompress --key-hex ...`: open a secured frame (text form, or binary with `--binary`).
-fn decompress_secure(
-    io: &Io,
-    input: Vec<u8>,
-    binary: bool,
-    key_hex: &str,
-    mode: Option<Mode>,
-    limits: &Limits,
-) -> ExitCode {
-    let key = match parse_hex("--key-hex", key_hex) {
-        Ok(k) => k,
-        Err(code) => return code,
-    };
-    let bytes = if binary {
-        input
-    } else {
-        let Ok(text) = String::from_utf8(input) else {
-            return fail("invalid_utf8", "input is not valid UTF-8");
-        };
-        match frame::text_to_binary(&text, limits) {
-            Ok(b) => b,
-            Err(e) => return fail(e.class(), e),
-        }
-    };
-    // Without --security, the receiver accepts either secured mode as labelled, never 0x00.
-    let mode = mode.unwrap_or(match bytes.get(secure_frame::SECURITY_OFFSET) {
-        Some(2) => Mode::Aead,
-        _ => Mode::Hmac,
-    });
-    match secure_frame::open(&bytes, mode, &key, limits) {
-        Ok(f) => write_output(io, f.payload.as_bytes())
-            .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
-        Err(e) => fail(e.class(), e),
-    }
-}
-
-fn fail(class: &str, message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error [{class}]: {message}");
-    ExitCode::from(1)
-}
-
-fn session_command(cmd: SessionCommand) -> ExitCode {
-    use m2m_reference::session::{Capabilities, Message};
-    use m2m_reference::testee::{dispatch, Reply};
-    match cmd {
-        SessionCommand::Hello { agent_id, now_ms } => {
-            let now = now_ms.unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis() as u64)
-            });
-            let caps = Capabilities::default_with_agent_id(&agent_id);
-            println!("{}", Message::hello(&caps, now).to_json());
-            ExitCode::SUCCESS
-        }
-        SessionCommand::Run { io } => {
-            let input = match read_input(&io) {
-                Ok(b) => b,
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Session(cmd) => commands::session(cmd),
+        Command::Server {
+            port,
+            host,
+            session_idle_secs,
+        } => {
+            let mut opts = edge::api::Options::new(&format!("{host}:{port}"));
+            opts.session_idle_ms = session_idle_secs.saturating_mul(1000);
+            let server = match edge::api::ApiServer::bind(opts) {
+                Ok(s) => s,
                 Err(e) => return fail("io", e),
             };
-            let args: serde_json::Value = match serde_json::from_slice(&input) {
-                Ok(v) => v,
-                Err(e) => return fail("bad_args", e),
-            };
-            match dispatch("session.run", &args) {
-                Reply::Ok(v) => {
-                    let text = serde_json::to_string_pretty(&v).unwrap_or_default();
-                    write_output(&io, text.as_bytes())
-                        .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS)
-                }
-                Reply::Error { class, message } => fail(&class, message),
-                Reply::Unsupported(m) => fail("unsupported", m),
+            if let Some(addr) = server.local_addr() {
+                eprintln!("m2m-ref server listening on http://{addr}");
             }
+            server
+                .run()
+                .map_or_else(|e| fail("io", e), |()| ExitCode::SUCCESS)
         }
-    }
-}
-
-/// 16 random bytes from the operating system, for session ids (I/O stays in the binary).
-fn os_random() -> [u8; 16] {
-    let mut bytes = [0u8; 16];
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        let _ = f.read_exact(&mut bytes);
-    }
-    bytes
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// The HTTP front of [`m2m_reference::server::Server`]: one request at a time.
-fn serve_http(host: &str, port: u16) -> ExitCode {
-    use m2m_reference::server::{Body, Server, ServerConfig};
-    let http = match tiny_http::Server::http((host, port)) {
-        Ok(s) => s,
-        Err(e) => return fail("io", e),
-    };
-    eprintln!("m2m-ref server listening on http://{host}:{port}");
-    let mut agent = m2m_reference::session::session_id_from_random(os_random());
-    agent.insert_str(0, "m2m-ref-");
-    let mut server = Server::new(
-        ServerConfig {
-            agent_id: agent,
-            version: m2m_reference::VERSION.into(),
-        },
-        now_ms(),
-    );
-    let mut new_id = || m2m_reference::session::session_id_from_random(os_random());
-    for mut request in http.incoming_requests() {
-        let mut body = String::new();
-        let _ = request.as_reader().read_to_string(&mut body);
-        let method = request.method().as_str().to_owned();
-        let url = request.url().to_owned();
-        let resp = server.handle(&method, &url, &body, now_ms(), &mut new_id);
-        let (text, ctype) = match resp.body {
-            Body::Empty => (String::new(), None),
-            Body::Text(s) => (s, Some("text/plain; charset=utf-8")),
-            Body::Json(s) => (s, Some("application/json")),
-        };
-        let mut response = tiny_http::Response::from_string(text).with_status_code(resp.status);
-        if let Some(ct) = ctype {
-            if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", ct) {
-                response = response.with_header(h);
-            }
-        }
-        let _ = request.respond(response);
-    }
-    ExitCode::SUCCESS
-}
-
-fn read_text(io: &Io) -> Result<String, ExitCode> {
-    let input = read_input(io).map_err(|e| fail("io", e))?;
-    String::from_utf8(input).map_err(|_| fail("invalid_utf8", "input is not valid UTF-8"))
-}
-
-fn scan_command(io: &Io, json: bool, threshold: Option<f32>, validate: bool) -> ExitCode {
-    let text = match read_text(io) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let mut config = scan::ScanConfig::default();
-    if let Some(t) = threshold {
-        config = config.with_threshold(t);
-    }
-    let result = if validate {
-        scan::scan_and_validate(&text, &config)
-    } else {
-        scan::scan(&text, &config)
-    };
-    let r = match result {
-        Ok(r) => r,
-        Err(e) => return fail(e.class(), e),
-    };
-    let out = if json {
-        serde_json::to_string_pretty(&r.to_json()).expect("a JSON value always serialises")
-    } else if r.safe {
-        "safe".to_owned()
-    } else {
-        let names: Vec<String> = r
-            .threats
-            .iter()
-            .map(|t| format!("{} ({}, {})", t.name, t.category.name(), t.severity))
-            .collect();
-        format!(
-            "{}: confidence {} — {}",
-            if r.should_block { "BLOCK" } else { "unsafe" },
-            r.confidence,
-            names.join(", ")
-        )
-    };
-    match write_output(io, out.as_bytes()) {
-        Err(e) => fail("io", e),
-        Ok(()) if r.should_block => ExitCode::from(3),
-        Ok(()) => ExitCode::SUCCESS,
-    }
-}
-
-fn classify_command(io: &Io, model: Option<&PathBuf>) -> ExitCode {
-    let text = match read_text(io) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let model = match model {
-        None => None,
-        Some(path) => {
-            let bytes = match std::fs::read(path) {
-                Ok(b) => b,
-                Err(e) => return fail("model_unreadable", format!("{}: {e}", path.display())),
-            };
-            match hydra::Model::from_safetensors(&bytes) {
-                Ok(m) => Some(m),
-                Err(e) => return fail(e.class(), e),
-            }
-        }
-    };
-    let c = hydra::classify(model.as_ref(), &text);
-    let pretty =
-        serde_json::to_string_pretty(&c.to_json()).expect("a JSON value always serialises");
-    write_output(io, pretty.as_bytes()).map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS)
-}
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Session(cmd) => session_command(cmd),
-        Command::Server { port, host } => serve_http(&host, port),
         Command::Scan {
             io,
             json,
             threshold,
             validate,
-        } => scan_command(&io, json, threshold, validate),
-        Command::Classify { io, model } => classify_command(&io, model.as_ref()),
-        Command::ServeTestee => match m2m_reference::testee::serve_stdio() {
+        } => commands::scan(&io, json, threshold, validate),
+        Command::Classify { io, model } => commands::classify(&io, model.as_ref()),
+        Command::ServeTestee { http: None } => match m2m_reference::testee::serve_stdio() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail("io", e),
         },
+        Command::ServeTestee { http: Some(addr) } => {
+            let server = match edge::testee_http::HttpTestee::bind(&addr) {
+                Ok(s) => s,
+                Err(e) => return fail("io", e),
+            };
+            if let Some(bound) = server.local_addr() {
+                eprintln!("serving the reference testee on http://{bound}");
+            }
+            server
+                .run()
+                .map_or_else(|e| fail("io", e), |()| ExitCode::SUCCESS)
+        }
         Command::Compress {
             io,
             algorithm,
@@ -534,102 +288,9 @@ fn main() -> ExitCode {
             key_hex,
             nonce_hex,
             encoding,
-        } => {
-            let input = match read_input(&io) {
-                Ok(b) => b,
-                Err(e) => return fail("io", e),
-            };
-            let Ok(text) = String::from_utf8(input) else {
-                return fail("invalid_utf8", "input is not valid UTF-8");
-            };
-            let done =
-                |r: std::io::Result<()>| r.map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS);
-            let algorithm = match algorithm {
-                AlgorithmArg::None => Algorithm::None,
-                AlgorithmArg::Brotli => Algorithm::Brotli,
-                AlgorithmArg::M2m => Algorithm::M2m,
-                AlgorithmArg::TokenNative => {
-                    let t = match encoding {
-                        EncodingArg::C => Tokenizer::Cl100k,
-                        EncodingArg::O => Tokenizer::O200k,
-                        EncodingArg::L => Tokenizer::Llama,
-                    };
-                    if binary {
-                        return done(write_raw(&io, &token_native::encode_binary(&text, t)));
-                    }
-                    return done(write_output(
-                        &io,
-                        token_native::encode(&text, t).0.as_bytes(),
-                    ));
-                }
-                AlgorithmArg::Auto => {
-                    return match select::compress_auto(&text, Options::default()) {
-                        Ok((a, w)) => {
-                            eprintln!("algorithm: {}", a.name());
-                            done(write_output(&io, w.as_bytes()))
-                        }
-                        Err(e) => fail(e.class(), e),
-                    };
-                }
-                AlgorithmArg::Best => {
-                    let (a, w) = select::compress_best(&text);
-                    eprintln!("algorithm: {}", a.name());
-                    return done(write_output(&io, w.as_bytes()));
-                }
-                AlgorithmArg::T1 => {
-                    return match t1::encode(&text) {
-                        Ok(w) => done(write_output(&io, w.as_bytes())),
-                        Err(e) => fail(e.class(), e),
-                    };
-                }
-                AlgorithmArg::Dictionary => {
-                    return match dictionary::encode(&text) {
-                        Ok(w) => done(write_output(&io, w.as_bytes())),
-                        Err(e) => fail(e.class(), e),
-                    };
-                }
-                AlgorithmArg::M3 => {
-                    return match m3::encode(&text) {
-                        Ok(b) => done(write_raw(&io, &b)),
-                        Err(e) => fail(e.class(), e),
-                    };
-                }
-                AlgorithmArg::Zlib => {
-                    return done(write_output(&io, zlib::encode(&text).as_bytes()))
-                }
-            };
-            if let (Some(security), Some(key_hex)) = (security, key_hex.as_deref()) {
-                if algorithm != Algorithm::M2m {
-                    eprintln!("error: --security needs --algorithm m2m");
-                    return ExitCode::from(2);
-                }
-                return compress_secure(
-                    &io,
-                    &text,
-                    security.mode(),
-                    key_hex,
-                    nonce_hex.as_deref(),
-                    binary,
-                );
-            }
-            if binary {
-                if algorithm != Algorithm::M2m {
-                    eprintln!("error: --binary needs --algorithm m2m");
-                    return ExitCode::from(2);
-                }
-                return match frame::encode(&text) {
-                    Ok(b) => {
-                        write_raw(&io, &b).map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS)
-                    }
-                    Err(e) => fail(e.class(), e),
-                };
-            }
-            match wire::compress(&text, algorithm) {
-                Ok(w) => write_output(&io, w.as_bytes())
-                    .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
-                Err(e) => fail(e.class(), e),
-            }
-        }
+        } => commands::compress(
+            &io, algorithm, binary, security, key_hex, nonce_hex, encoding,
+        ),
         Command::Decompress {
             io,
             max_decompressed_bytes,
@@ -638,91 +299,15 @@ fn main() -> ExitCode {
             security,
             token_binary,
             legacy,
-        } => {
-            let input = match read_input(&io) {
-                Ok(b) => b,
-                Err(e) => return fail("io", e),
-            };
-            let mut limits = Limits::default();
-            if let Some(max) = max_decompressed_bytes {
-                limits.max_decompressed_bytes = max;
-            }
-            if let Some(key_hex) = key_hex.as_deref() {
-                let mode = security.map(SecurityArg::mode);
-                return decompress_secure(&io, input, binary, key_hex, mode, &limits);
-            }
-            if binary {
-                return match frame::decode(&input, &limits) {
-                    Ok(f) => write_output(&io, f.payload.as_bytes())
-                        .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
-                    Err(e) => fail(e.class(), e),
-                };
-            }
-            if token_binary {
-                return match token_native::decode_binary(&input) {
-                    Ok(t) => write_output(&io, t.as_bytes())
-                        .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
-                    Err(e) => fail(e.class(), e),
-                };
-            }
-            let legacy_format = if legacy && wire::detect(&input) == wire::Format::Passthrough {
-                LegacyFormat::detect(&input)
-            } else {
-                None
-            };
-            if let Some(format) = legacy_format {
-                let decoded = match format {
-                    LegacyFormat::M3 => m3::decode(&input),
-                    other => match std::str::from_utf8(&input) {
-                        Ok(w) => match other {
-                            LegacyFormat::T1 => t1::decode(w),
-                            LegacyFormat::Dictionary => dictionary::decode(w),
-                            _ => zlib::decode(w, limits.max_decompressed_bytes),
-                        },
-                        Err(_) => return fail("invalid_utf8", "input is not valid UTF-8"),
-                    },
-                };
-                return match decoded {
-                    Ok(t) => write_output(&io, t.as_bytes())
-                        .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
-                    Err(e) => fail(e.class(), e),
-                };
-            }
-            let Ok(text) = String::from_utf8(input) else {
-                return fail("invalid_utf8", "input is not valid UTF-8");
-            };
-            if wire::detect(text.as_bytes()) == wire::Format::Passthrough {
-                eprintln!("warning: input has no M2M prefix; passing it through");
-            }
-            match wire::decompress(&text, &limits) {
-                Ok(t) => write_output(&io, t.as_bytes())
-                    .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS),
-                Err(e) => fail(e.class(), e),
-            }
-        }
-        Command::Peek { io, binary } => {
-            let input = match read_input(&io) {
-                Ok(b) => b,
-                Err(e) => return fail("io", e),
-            };
-            let limits = Limits::default();
-            let header = if binary {
-                frame::peek(&input, &limits)
-            } else {
-                match String::from_utf8(input) {
-                    Ok(text) => frame::peek_text(&text, &limits),
-                    Err(_) => return fail("invalid_utf8", "input is not valid UTF-8"),
-                }
-            };
-            match header {
-                Ok(h) => {
-                    let pretty = serde_json::to_string_pretty(&h.to_json())
-                        .expect("a JSON value always serialises");
-                    write_output(&io, pretty.as_bytes())
-                        .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS)
-                }
-                Err(e) => fail(e.class(), e),
-            }
-        }
+        } => commands::decompress(
+            &io,
+            max_decompressed_bytes,
+            binary,
+            key_hex,
+            security,
+            token_binary,
+            legacy,
+        ),
+        Command::Peek { io, binary } => commands::peek(&io, binary),
     }
 }

@@ -78,7 +78,7 @@ pub struct ServerConfig {
     pub version: String,
 }
 
-/// Idle time after which a stored session is dropped, in ms. [HTTP-SESSION-004]
+/// Default idle time after which a stored session is dropped, in ms. [HTTP-SESSION-004]
 pub const SESSION_IDLE_MS: u64 = 300_000;
 
 struct Entry {
@@ -90,6 +90,7 @@ struct Entry {
 pub struct Server {
     config: ServerConfig,
     started_ms: u64,
+    idle_ms: u64,
     sessions: BTreeMap<String, Entry>,
 }
 
@@ -99,8 +100,49 @@ impl Server {
         Server {
             config,
             started_ms: now_ms,
+            idle_ms: SESSION_IDLE_MS,
             sessions: BTreeMap::new(),
         }
+    }
+
+    /// The same server with another session lifetime (default [`SESSION_IDLE_MS`]); tests and
+    /// the robustness suite shorten it. [HTTP-SESSION-004]
+    pub fn with_session_idle_ms(mut self, idle_ms: u64) -> Self {
+        self.idle_ms = idle_ms;
+        self
+    }
+
+    /// The session lifetime in ms: a session not accessed for longer is dropped.
+    pub fn session_idle_ms(&self) -> u64 {
+        self.idle_ms
+    }
+
+    fn expired(&self, e: &Entry, now_ms: u64) -> bool {
+        now_ms.saturating_sub(e.last_access) > self.idle_ms
+    }
+
+    /// Drop every session idle for longer than the lifetime at `now_ms` (the core's clock) and
+    /// return how many were dropped. The edge calls this periodically, so memory held by
+    /// abandoned sessions is returned without any request touching them. [HTTP-SESSION-004]
+    pub fn sweep(&mut self, now_ms: u64) -> usize {
+        let idle_ms = self.idle_ms;
+        let before = self.sessions.len();
+        self.sessions
+            .retain(|_, e| now_ms.saturating_sub(e.last_access) <= idle_ms);
+        before - self.sessions.len()
+    }
+
+    /// Sessions alive at `now_ms`: stored and not expired. [HTTP-SESSION-005]
+    pub fn live_sessions(&self, now_ms: u64) -> usize {
+        self.sessions
+            .values()
+            .filter(|e| !self.expired(e, now_ms))
+            .count()
+    }
+
+    /// Sessions stored, expired or not (what a sweep has not dropped yet).
+    pub fn stored_sessions(&self) -> usize {
+        self.sessions.len()
     }
 
     /// The server's capabilities: the defaults with agent type `m2m-server`. [HTTP-STATUS-001]
@@ -122,7 +164,7 @@ impl Server {
         let expired = self
             .sessions
             .get(id)
-            .is_some_and(|e| now_ms.saturating_sub(e.last_access) > SESSION_IDLE_MS);
+            .is_some_and(|e| self.expired(e, now_ms));
         if expired {
             self.sessions.remove(id);
         }
@@ -152,7 +194,7 @@ impl Server {
                     r#"{{"status":"ok","version":{},"uptime_secs":{},"active_sessions":{},"capabilities":{}}}"#,
                     json!(self.config.version),
                     now_ms.saturating_sub(self.started_ms) / 1000,
-                    self.sessions.len(),
+                    self.live_sessions(now_ms),
                     caps_text(&self.capabilities()),
                 ),
             ),
@@ -445,4 +487,70 @@ fn decompress(body: &str) -> Response {
         })
     };
     run().unwrap_or_else(|r| r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server() -> Server {
+        Server::new(
+            ServerConfig {
+                agent_id: "test".into(),
+                version: "0".into(),
+            },
+            0,
+        )
+    }
+
+    fn active(server: &mut Server, now_ms: u64) -> Value {
+        let r = server.handle("GET", "/status", "", now_ms, &mut || unreachable!());
+        let Body::Json(text) = r.body else {
+            panic!("{r:?}")
+        };
+        serde_json::from_str::<Value>(&text).expect("status is JSON")["active_sessions"].clone()
+    }
+
+    /// Issue 18 defect 4: idle sessions expire on the core's clock, `/status` counts live
+    /// sessions only, and a sweep drops the expired ones from memory.
+    /// [HTTP-SESSION-004] [HTTP-SESSION-005]
+    #[test]
+    fn idle_sessions_expire_and_are_swept() {
+        let mut s = server();
+        let mut n = 0;
+        let mut ids = || {
+            n += 1;
+            format!("s{n}")
+        };
+        for t in [0, 1000, 2000] {
+            let r = s.handle("POST", "/session", "{}", t, &mut ids);
+            assert_eq!(r.status, 201, "{r:?}");
+        }
+        assert_eq!(active(&mut s, 2000), 3);
+        // Touch s3 late; s1 and s2 are idle past the lifetime at 302_500.
+        assert_eq!(
+            s.handle("GET", "/session/s3", "", 250_000, &mut ids).status,
+            200
+        );
+        assert_eq!(active(&mut s, 302_500), 1);
+        assert_eq!(s.stored_sessions(), 3, "nothing dropped before a sweep");
+        assert_eq!(s.sweep(302_500), 2);
+        assert_eq!(s.stored_sessions(), 1);
+        assert_eq!(
+            s.handle("GET", "/session/s1", "", 302_500, &mut ids).status,
+            404
+        );
+        assert_eq!(s.sweep(550_001), 1);
+        assert_eq!(active(&mut s, 550_001), 0);
+    }
+
+    #[test]
+    fn the_lifetime_can_be_shortened() {
+        let mut s = server().with_session_idle_ms(10);
+        let r = s.handle("POST", "/session", "{}", 0, &mut || "a".into());
+        assert_eq!(r.status, 201);
+        assert_eq!(active(&mut s, 10), 1);
+        assert_eq!(active(&mut s, 11), 0);
+        assert_eq!(s.sweep(11), 1);
+    }
 }

@@ -130,7 +130,12 @@ pub fn bench(args: &Args, clock: &dyn Clock) -> Reply {
     let Value::Object(map) = p.args else {
         return Reply::bad_args("`args` must be an object");
     };
-    let run = || (op.run)(&Args::new(map));
+    timed(&p, clock, &mut || (op.run)(&Args::new(map)))
+}
+
+/// The runs of a validated bench: warmup, then the timed batches, checking the time limit after
+/// every run. [TESTEE-BENCH-005] [TESTEE-BENCH-006] [TESTEE-BENCH-008]
+fn timed(p: &Plan, clock: &dyn Clock, run: &mut dyn FnMut() -> Reply) -> Reply {
     let started = clock.now_ns();
     let over = |now: u64| now.saturating_sub(started) > p.max_ns;
     let limit = || Reply::Error {
@@ -154,17 +159,21 @@ pub fn bench(args: &Args, clock: &dyn Clock) -> Reply {
     let mut per_batch = Vec::new();
     let mut total_ns: u64 = 0;
     for size in batch_sizes(p.iterations) {
+        // The clock is read after every run, so that one slow op (a bomb, a huge input) cannot
+        // carry the bench past `max_ms` by more than that one run; the last reading ends the
+        // batch. [TESTEE-BENCH-006] [TESTEE-BENCH-008]
         let t0 = clock.now_ns();
+        let mut t1 = t0;
         for _ in 0..size {
             last = run();
+            t1 = clock.now_ns();
+            if over(t1) {
+                return limit();
+            }
         }
-        let t1 = clock.now_ns();
         let took = t1.saturating_sub(t0);
         total_ns = total_ns.saturating_add(took);
         per_batch.push(took as f64 / size as f64);
-        if over(t1) {
-            return limit();
-        }
     }
     let mut sorted = per_batch.clone();
     sorted.sort_by(f64::total_cmp);
@@ -231,7 +240,8 @@ mod tests {
 
     #[test]
     fn fake_clock_gives_exact_figures() {
-        // Each batch reads the clock twice: one step per batch. 20 runs in 10 batches of 2.
+        // A batch reads the clock before it and after each run: one step per run. 20 runs in 10
+        // batches of 2.
         let clock = fake(1000);
         let args = json!({"op": "wire.varint.encode", "args": {"value": 300}, "iterations": 20, "warmup": 3});
         let Reply::Ok(v) = bench_json(args, &clock) else {
@@ -240,10 +250,10 @@ mod tests {
         assert_eq!(v["iterations"], 20);
         assert_eq!(v["warmup"], 3);
         assert_eq!(v["batches"], 10);
-        assert_eq!(v["total_ns"], 10_000);
-        assert_eq!(v["ns_per_op"], 500.0);
-        assert_eq!(v["min_ns_per_op"], 500.0);
-        assert_eq!(v["median_ns_per_op"], 500.0);
+        assert_eq!(v["total_ns"], 20_000);
+        assert_eq!(v["ns_per_op"], 1000.0);
+        assert_eq!(v["min_ns_per_op"], 1000.0);
+        assert_eq!(v["median_ns_per_op"], 1000.0);
         assert_eq!(v["outcome"], json!({"ok": {"hex": "ac02"}}));
     }
 
@@ -330,6 +340,28 @@ mod tests {
             matches!(r, Reply::Error { ref class, .. } if class == "bench_time_limit"),
             "{r:?}"
         );
+    }
+
+    /// Issue 18 defect 6: the limit is checked after every run, not only after a batch. With
+    /// 10 ms per clock reading, `max_ms` 25 and 1,000 iterations (batches of 100), the bench
+    /// stops after the first timed run instead of finishing a batch of 100.
+    #[test]
+    fn time_limit_is_checked_after_every_run() {
+        let args = json!({"op": "wire.detect", "args": {}, "iterations": 1000, "max_ms": 25});
+        let Value::Object(map) = &args else {
+            unreachable!()
+        };
+        let p = plan(&Args::new(map)).expect("valid plan");
+        let mut runs = 0;
+        let r = timed(&p, &fake(10_000_000), &mut || {
+            runs += 1;
+            Reply::Ok(Value::Null)
+        });
+        assert!(
+            matches!(r, Reply::Error { ref class, .. } if class == "bench_time_limit"),
+            "{r:?}"
+        );
+        assert_eq!(runs, 2, "one warmup run and one timed run");
     }
 
     #[test]

@@ -162,15 +162,104 @@ pub fn handle_line(line: &str) -> String {
     response.to_string()
 }
 
-/// Serve the testee protocol: one response line per request line, in order, flushed after each,
-/// until end of input. Blank lines are ignored. [TESTEE-MSG-001]
-pub fn serve(input: impl BufRead, mut output: impl Write) -> std::io::Result<()> {
-    for line in input.lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
+/// Longest request line [`serve`] reads (256 MiB, the response cap of TESTEE-HTTP-003). A longer
+/// line is discarded as it arrives, never buffered whole, and answered as a line that is not a
+/// request (TESTEE-MSG-006).
+pub const MAX_REQUEST_BYTES: usize = 256 * 1024 * 1024;
+
+/// The answer to a request line that cannot be read as a request: `bad_args`, with the line's
+/// `id` when one can be read and `null` otherwise. [TESTEE-MSG-006]
+fn unreadable(id: Value, why: &str) -> String {
+    json!({"id": id, "error": {"class": "bad_args", "message": why}}).to_string()
+}
+
+/// Answer one raw request line (without its line feed). A line that is not UTF-8 is not a
+/// request: it answers `bad_args` and runs nothing, echoing the `id` when the line (read
+/// leniently) has one. [TESTEE-MSG-001] [TESTEE-MSG-006]
+pub fn handle_bytes(line: &[u8]) -> String {
+    match std::str::from_utf8(line) {
+        Ok(text) => handle_line(text),
+        Err(_) => {
+            let lossy = String::from_utf8_lossy(line);
+            let id = serde_json::from_str::<Map<String, Value>>(&lossy)
+                .ok()
+                .and_then(|m| m.get("id").cloned())
+                .unwrap_or(Value::Null);
+            unreadable(id, "request line is not valid UTF-8")
         }
-        writeln!(output, "{}", handle_line(&line))?;
+    }
+}
+
+/// Read one line of at most `max` bytes into `buf` (line feed and a final carriage return
+/// removed). `Ok(None)` at end of input; `Ok(Some(false))` when the line was longer than `max`:
+/// its bytes were discarded as they arrived and `buf` is empty.
+fn read_line_capped(
+    input: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<bool>> {
+    buf.clear();
+    let mut fits = true;
+    let mut any = false;
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            break;
+        }
+        any = true;
+        let (part, done) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => (&chunk[..i], Some(i + 1)),
+            None => (chunk, None),
+        };
+        if fits && buf.len() + part.len() <= max {
+            buf.extend_from_slice(part);
+        } else if fits {
+            fits = false;
+            *buf = Vec::new();
+        }
+        let used = done.unwrap_or(chunk.len());
+        input.consume(used);
+        if done.is_some() {
+            break;
+        }
+    }
+    if !any {
+        return Ok(None);
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(Some(fits))
+}
+
+/// Serve the testee protocol: one response line per request line, in order, flushed after each,
+/// until end of input. Blank lines are ignored. A line that is not UTF-8, not a request, or
+/// longer than [`MAX_REQUEST_BYTES`] answers `bad_args` and serving goes on.
+/// [TESTEE-MSG-001] [TESTEE-MSG-006]
+pub fn serve(input: impl BufRead, output: impl Write) -> std::io::Result<()> {
+    serve_capped(input, output, MAX_REQUEST_BYTES)
+}
+
+/// [`serve`] with another line cap (tests use a small one).
+pub fn serve_capped(
+    mut input: impl BufRead,
+    mut output: impl Write,
+    max_line: usize,
+) -> std::io::Result<()> {
+    let mut line = Vec::new();
+    while let Some(fits) = read_line_capped(&mut input, &mut line, max_line)? {
+        let answer = if !fits {
+            unreadable(Value::Null, "request line is longer than the testee reads")
+        } else if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        } else {
+            handle_bytes(&line)
+        };
+        writeln!(output, "{answer}")?;
         output.flush()?;
     }
     Ok(())
@@ -180,4 +269,57 @@ pub fn serve(input: impl BufRead, mut output: impl Write) -> std::io::Result<()>
 /// `m2m-conformance serve-testee` run.
 pub fn serve_stdio() -> std::io::Result<()> {
     serve(std::io::stdin().lock(), std::io::stdout().lock())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn served(input: &[u8], cap: usize) -> Vec<Value> {
+        let mut out = Vec::new();
+        if cap == MAX_REQUEST_BYTES {
+            serve(input, &mut out).expect("serving a byte slice cannot fail");
+        } else {
+            serve_capped(input, &mut out, cap).expect("serving a byte slice cannot fail");
+        }
+        String::from_utf8(out)
+            .expect("responses are UTF-8")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each response is JSON"))
+            .collect()
+    }
+
+    /// Issue 18 defect 1: a line that is not UTF-8 is answered and serving goes on.
+    /// [TESTEE-MSG-006]
+    #[test]
+    fn invalid_utf8_lines_are_answered_and_serving_goes_on() {
+        let mut input = b"\xff\n".to_vec();
+        input.extend_from_slice(b"{\"id\":\"b\",\"op\":\"wire.detect\",\"args\":{\"wire\":\"x");
+        input.push(0xfe);
+        input.extend_from_slice(
+            b"\"}}\n{\"id\":\"a\",\"op\":\"wire.detect\",\"args\":{\"wire\":\"x\"}}\n",
+        );
+        let answers = served(&input, MAX_REQUEST_BYTES);
+        assert_eq!(answers.len(), 3, "{answers:?}");
+        assert_eq!(answers[0]["id"], Value::Null);
+        assert_eq!(answers[0]["error"]["class"], "bad_args");
+        assert_eq!(
+            answers[1]["id"], "b",
+            "the id of a non-UTF-8 line is echoed"
+        );
+        assert_eq!(answers[1]["error"]["class"], "bad_args");
+        assert_eq!(answers[2]["id"], "a");
+        assert!(answers[2].get("ok").is_some(), "{:?}", answers[2]);
+    }
+
+    /// A line over the cap is discarded, answered `bad_args`, and the next line is served.
+    #[test]
+    fn overlong_lines_are_discarded_and_answered() {
+        let mut input = vec![b'{'; 5000];
+        input.extend_from_slice(b"\n\n{\"id\":\"a\",\"op\":\"hello\"}\r\n");
+        let answers = served(&input, 100);
+        assert_eq!(answers.len(), 2, "{answers:?}");
+        assert_eq!(answers[0]["error"]["class"], "bad_args");
+        assert_eq!(answers[1]["id"], "a");
+    }
 }
