@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::http::{self, Limits, Req, Resp};
+use crate::server::security::Security;
 use crate::server::{Body, Server, ServerConfig};
 
 /// How often the edge sweeps expired sessions out of memory. [HTTP-SESSION-004]
@@ -23,6 +24,9 @@ pub struct Options {
     pub limits: Limits,
     /// Sweep period.
     pub sweep_every: Duration,
+    /// Security settings (`--no-security`, `--blocking`, `--threshold`, `--model`; default
+    /// security on). [SEC-CONF-001]
+    pub security: Security,
 }
 
 impl Options {
@@ -33,6 +37,7 @@ impl Options {
             session_idle_ms: crate::server::SESSION_IDLE_MS,
             limits: Limits::default(),
             sweep_every: SWEEP_EVERY,
+            security: Security::default(),
         }
     }
 }
@@ -57,7 +62,8 @@ impl ApiServer {
             },
             super::now_ms(),
         )
-        .with_session_idle_ms(opts.session_idle_ms);
+        .with_session_idle_ms(opts.session_idle_ms)
+        .with_security(opts.security);
         Ok(ApiServer {
             listener,
             opts,
