@@ -8,13 +8,14 @@
 #      against the committed known-failure lists;
 #   3. the reference's server (m2m-ref server) started the same two ways, certified the same way
 #      (it must pass everything: no known-failure list).
-# Loopback ports 18791-18794; every server is stopped by its PID.
+# Loopback ports $SECURITY_PORT_BASE .. +3 (default $((b+0))); every server is stopped by its PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 adapter=adapters/m2m-protocol-0.4/target/release
 conformance=target/debug/m2m-conformance
 scratch=${SCRATCH:-$(mktemp -d)}
 pids=()
+b=${SECURITY_PORT_BASE:-$((b+0))}
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
 python3 vectors/tools/gen_security_vectors.py --check
@@ -31,17 +32,17 @@ start() { # port command...
   echo "server on $port did not start" >&2; return 1
 }
 
-start 18791 "$adapter/m2m-upstream-server" --port 18791
-start 18792 "$adapter/m2m-upstream-server" --port 18792 --no-security
-start 18793 target/debug/m2m-ref server --port 18793
-start 18794 target/debug/m2m-ref server --port 18794 --no-security
+start $((b+0)) "$adapter/m2m-upstream-server" --port $((b+0))
+start $((b+1)) "$adapter/m2m-upstream-server" --port $((b+1)) --no-security
+start $((b+2)) target/debug/m2m-ref server --port $((b+2))
+start $((b+3)) target/debug/m2m-ref server --port $((b+3)) --no-security
 
-"$conformance" certify --root . --target m2m-http:http://127.0.0.1:18791 -f http:: -f security:: \
+"$conformance" certify --root . --target m2m-http:http://127.0.0.1:$((b+0)) -f http:: -f security::secsrv \
   --known-failures reports/m2m-protocol-0.4.0-server/known-failures.yaml --report-dir "$scratch/upstream-server"
-"$conformance" certify --root . --target m2m-http:http://127.0.0.1:18792 -f http:: -f security:: \
+"$conformance" certify --root . --target m2m-http:http://127.0.0.1:$((b+1)) -f http:: -f security::secsrv \
   --known-failures reports/m2m-protocol-0.4.0-server-no-security/known-failures.yaml \
   --report-dir "$scratch/upstream-server-no-security"
-"$conformance" certify --root . --strict --target m2m-http:http://127.0.0.1:18793 -f http:: -f security:: \
+"$conformance" certify --root . --strict --target m2m-http:http://127.0.0.1:$((b+2)) -f http:: -f security::secsrv \
   --report-dir "$scratch/ref-server"
-"$conformance" certify --root . --strict --target m2m-http:http://127.0.0.1:18794 -f http:: -f security:: \
+"$conformance" certify --root . --strict --target m2m-http:http://127.0.0.1:$((b+3)) -f http:: -f security::secsrv \
   --report-dir "$scratch/ref-server-no-security"
