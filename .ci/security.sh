@@ -8,14 +8,15 @@
 #      against the committed known-failure lists;
 #   3. the reference's server (m2m-ref server) started the same two ways, certified the same way
 #      (it must pass everything: no known-failure list).
-# Loopback ports $SECURITY_PORT_BASE .. +3 (default $((b+0))); every server is stopped by its PID.
+# Loopback ports $SECURITY_PORT_BASE .. +3 (default 18791); every server is stopped by its PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 adapter=adapters/m2m-protocol-0.4/target/release
 conformance=target/debug/m2m-conformance
 scratch=${SCRATCH:-$(mktemp -d)}
+mkdir -p "$scratch"
 pids=()
-b=${SECURITY_PORT_BASE:-$((b+0))}
+b=${SECURITY_PORT_BASE:-18791}
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
 python3 vectors/tools/gen_security_vectors.py --check
