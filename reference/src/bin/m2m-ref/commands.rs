@@ -292,6 +292,7 @@ pub fn classify(io: &Io, model: Option<&PathBuf>) -> ExitCode {
 }
 
 /// `compress`: one algorithm, or a sealed frame with `--security`.
+#[allow(clippy::too_many_arguments)] // one parameter per command-line flag
 pub fn compress(
     io: &Io,
     algorithm: AlgorithmArg,
@@ -403,6 +404,7 @@ pub fn compress(
 }
 
 /// `decompress`: detect and decode, or open a sealed frame with `--key-hex`.
+#[allow(clippy::too_many_arguments)] // one parameter per command-line flag
 pub fn decompress(
     io: &Io,
     max_decompressed_bytes: Option<usize>,
