@@ -32,9 +32,9 @@ use serde_json::{json, Map, Value};
 
 pub mod bench_ops;
 pub mod errors;
+pub mod models_ops;
 pub mod ops;
 pub mod scan_hydra_ops;
-pub mod models_ops;
 pub mod security_ops;
 pub mod session_ops;
 pub mod token_ops;

@@ -144,9 +144,7 @@ fn secure_compress_ml(args: &Args) -> Reply {
         if let Some(m) = model(args)? {
             engine = engine.with_hydra(m);
         }
-        let (r, safe) = engine
-            .secure_compress_ml(t)
-            .map_err(|e| engine_error(&e))?;
+        let (r, safe) = engine.secure_compress_ml(t).map_err(|e| engine_error(&e))?;
         Ok(json!({"algorithm": algorithm(r.algorithm), "wire": r.data, "safe": safe}))
     })
 }

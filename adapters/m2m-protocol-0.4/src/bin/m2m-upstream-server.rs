@@ -34,7 +34,12 @@ fn main() -> std::process::ExitCode {
             Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(v.to_owned())),
             _ => (a.clone(), None),
         };
-        let mut value = |what: &str| inline.clone().or_else(|| args.next()).ok_or(what.to_owned());
+        let mut value = |what: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or(what.to_owned())
+        };
         match name.as_str() {
             "--port" | "-p" => match value("--port needs a number").map(|p| p.parse()) {
                 Ok(Ok(p)) => port = p,
