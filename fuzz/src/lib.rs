@@ -79,6 +79,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("http_script", http_script),
     ("vector_loader", vector_loader),
     ("molt", molt),
+    ("sse_decode", sse_decode),
 ];
 
 fn text(data: &[u8]) -> Option<&str> {
@@ -606,6 +607,33 @@ pub fn molt(data: &[u8]) {
         }
         let _ = h.stats(2_000);
         let _ = h.http(s.lines().next().unwrap_or("/"), 2_000);
-        h.close(1);
+        h.close(1).expect("the memory store does not fail");
+    }
+}
+
+/// SSE streaming, decode side only: the encoder's line classifier on every line, and the
+/// decompressor fed the input whole and split at a point chosen by the first byte, which must
+/// agree (same output, same content, or both an error of the same class).
+/// [STREAM-LINE-002] [STREAM-DEC-001] [STREAM-SPLIT-001]
+pub fn sse_decode(data: &[u8]) {
+    use m2m_reference::streaming::{self, Decoder};
+    if let Ok(s) = std::str::from_utf8(data) {
+        for line in s.lines() {
+            let _ = streaming::parse_line(line);
+        }
+    }
+    let whole = streaming::decompress_stream(data);
+    let cut = data
+        .first()
+        .map_or(0, |&b| usize::from(b) % (data.len() + 1));
+    let mut d = Decoder::new();
+    let split = d.push(&data[..cut]).and_then(|a| {
+        let b = d.push(&data[cut..])?;
+        Ok(a + &b + &d.finish()?)
+    });
+    match (&whole, &split) {
+        (Ok(w), Ok(s)) => assert_eq!(w, s, "split at {cut} changed the output"),
+        (Err(a), Err(b)) => assert_eq!(a.class(), b.class(), "split at {cut} changed the error"),
+        _ => panic!("split at {cut}: whole {whole:?}, split {split:?}"),
     }
 }

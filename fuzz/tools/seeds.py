@@ -15,6 +15,9 @@ try:
 except ImportError:
     sys.exit("needs PyYAML (apt-get install python3-yaml)")
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "vectors" / "tools"))
+from vecwrite import expand_shared  # noqa: E402  (defaults and groups, as the loader reads them)
+
 MAX = 64 * 1024  # a seed larger than this only slows the fuzzer down
 
 
@@ -52,7 +55,8 @@ def main():
         text = path.read_text()
         put(out, "vector_loader", text)
         doc = yaml.safe_load(text)
-        for case in (doc or {}).get("cases", []) or []:
+        # Cases with their file's and group's `defaults` filled in (vectors/README.md).
+        for case in expand_shared(doc or {}):
             op, inp = case.get("op", ""), case.get("input") or {}
             if not isinstance(inp, dict):
                 continue
@@ -114,6 +118,18 @@ def main():
                     put(out, "molt", json.dumps(inp["payload"]))
             elif op.startswith("hydra."):
                 put(out, "scanner", inp.get("text"))
+            elif op in ("stream.compress", "stream.decompress", "stream.finalize"):
+                chunks = inp.get("chunks")
+                if isinstance(chunks, list):
+                    put(out, "sse_decode", "".join(c for c in chunks if isinstance(c, str)))
+                elif isinstance(inp.get("chunks_hex"), list):
+                    try:
+                        put(out, "sse_decode", b"".join(bytes.fromhex(c) for c in inp["chunks_hex"]))
+                    except (TypeError, ValueError):
+                        pass
+                ok = (case.get("expect") or {}).get("ok") or {}
+                if isinstance(ok.get("events"), list):
+                    put(out, "sse_decode", "".join(e for ch in ok["events"] for e in ch))
     for p in sorted((root / "models").rglob("*.safetensors")):
         put(out, "hydra_load", p.read_bytes())
     for p in sorted((root / "vectors" / "corpus").glob("*.json")):

@@ -122,6 +122,14 @@ impl Certification {
     }
 }
 
+/// `--timeout SECONDS`: a positive, finite number of seconds.
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs.is_finite() => Ok(Duration::from_secs_f64(secs)),
+        _ => Err(format!("`{s}` is not a positive number of seconds")),
+    }
+}
+
 /// Start one instance of a target and exchange `hello`.
 pub fn start_target(
     target_spec: &str,

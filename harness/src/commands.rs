@@ -8,27 +8,45 @@ use std::path::{Path, PathBuf};
 use crate::profiles::Profiles;
 use crate::report::{self, diff, html};
 use crate::spec::Spec;
+use crate::suite_data::SuiteRoot;
 use crate::target::Target;
 use crate::vectors::Suite;
 
 /// What a command printed and whether it succeeded; `Err` is a setup error.
 pub type Outcome = Result<(String, bool), String>;
 
-/// `lint`: the spec, the profiles and every vector file load and agree.
-pub fn lint(spec: &Spec, suite: &Suite) -> Outcome {
+/// `lint`: the spec, the profiles and every vector file load and agree; every case matches its
+/// op's schemas and every `upstream-*` label is backed by the committed upstream reports
+/// ([`crate::lint`]). The reports live in a checkout, not in the embedded suite: they are read
+/// from `--root` / `$M2M_CONFORMANCE_ROOT` when given, else from the current folder.
+pub fn lint(root: &SuiteRoot, spec: &Spec, suite: &Suite) -> Outcome {
     let p = Profiles::load(spec).map_err(|e| e.to_string())?;
-    Ok((
-        format!(
-            "ok: {} chapters, {} requirements, {} error classes, {} ops, {} profiles, {} cases\n",
-            spec.chapters.len(),
-            spec.requirements.len(),
-            spec.error_classes.len(),
-            spec.ops.len(),
-            p.list.len(),
-            suite.cases.len()
-        ),
-        true,
-    ))
+    // Not `SuiteRoot::checkout`: main points $M2M_CONFORMANCE_ROOT at the unpacked suite.
+    let checkout = if root.source == "embedded" {
+        PathBuf::from(".")
+    } else {
+        root.dir.clone()
+    };
+    let lint = crate::lint::lint(&checkout, spec, suite);
+    let mut out = String::new();
+    for problem in &lint.problems {
+        let _ = writeln!(out, "{problem}");
+    }
+    if !lint.problems.is_empty() {
+        let _ = writeln!(out, "lint: {} problem(s)", lint.problems.len());
+        return Ok((out, false));
+    }
+    let _ = writeln!(
+        out,
+        "ok: {} chapters, {} requirements, {} error classes, {} ops, {} profiles, {} cases\nok: {lint}",
+        spec.chapters.len(),
+        spec.requirements.len(),
+        spec.error_classes.len(),
+        spec.ops.len(),
+        p.list.len(),
+        suite.cases.len()
+    );
+    Ok((out, true))
 }
 
 /// What `list` lists.
@@ -166,6 +184,14 @@ pub enum ReportCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Render one report.json as Markdown, failures first (what certify writes as report.md).
+    Md {
+        /// The report.json of a run.
+        report: PathBuf,
+        /// Output file (default: report.md next to the input).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Combine report.json files into one requirement × implementation HTML matrix.
     Matrix {
         /// The report.json files, one per implementation.
@@ -199,7 +225,7 @@ fn write(path: &Path, text: &str) -> Result<String, String> {
     Ok(format!("wrote {}\n", path.display()))
 }
 
-/// `report html|matrix|bench|diff`.
+/// `report html|md|matrix|bench|diff`.
 pub fn report(what: ReportCommand) -> Outcome {
     let read_all = |paths: &[PathBuf]| {
         paths
@@ -212,6 +238,11 @@ pub fn report(what: ReportCommand) -> Outcome {
             let v = report::read_json(&report)?;
             let out = output.unwrap_or_else(|| report.with_file_name("report.html"));
             Ok((write(&out, &html::render(&v))?, true))
+        }
+        ReportCommand::Md { report, output } => {
+            let v = report::read_json(&report)?;
+            let out = output.unwrap_or_else(|| report.with_file_name("report.md"));
+            Ok((write(&out, &report::markdown::render_json(&v))?, true))
         }
         ReportCommand::Matrix { reports, output } => Ok((
             write(&output, &html::render_matrix(&read_all(&reports)?))?,

@@ -19,6 +19,8 @@
 //! - [`run`] schedules cases; [`judge`] decides verdicts; [`report`] writes JSON, Markdown and
 //!   JUnit; [`coverage`] maps requirements to vectors; [`known_failures`] lets a testee's CI
 //!   pass on listed gaps and fail on any change.
+//! - [`lint`] checks a loaded suite against the op schemas (`spec/schemas/`) and every
+//!   `upstream-*` label against the committed upstream reports.
 //! - [`yaml`] is the only module that touches the YAML library.
 //!
 //! The harness depends on the reference (for the `ref` target and `serve-testee`), never the
@@ -34,6 +36,7 @@ pub mod export;
 pub mod fuzz_replay;
 pub mod judge;
 pub mod known_failures;
+pub mod lint;
 pub mod measure;
 pub mod profiles;
 pub mod report;

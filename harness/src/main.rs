@@ -21,10 +21,6 @@ use m2m_conformance::report::console;
 use m2m_conformance::suite_data::SuiteRoot;
 use m2m_conformance::{load_suite, run, spec::Spec};
 
-const ROOT_HELP: &str = "Suite data to use instead of the one built into this binary: a folder \
-holding spec/ and vectors/ (a checkout). Also $M2M_CONFORMANCE_ROOT. Default: the embedded suite, \
-unpacked once into $M2M_CONFORMANCE_CACHE or the user's cache folder.";
-
 #[derive(Parser)]
 #[command(
     name = "m2m-conformance",
@@ -32,7 +28,10 @@ unpacked once into $M2M_CONFORMANCE_CACHE or the user's cache folder.";
     about = "M2M protocol conformance suite"
 )]
 struct Cli {
-    #[arg(long, global = true, help = ROOT_HELP)]
+    /// Suite data to use instead of the one built into this binary: a folder holding spec/ and
+    /// vectors/ (a checkout); also $M2M_CONFORMANCE_ROOT. Default: the embedded suite, unpacked
+    /// once into $M2M_CONFORMANCE_CACHE or the user's cache folder.
+    #[arg(long, global = true)]
     root: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
@@ -44,8 +43,8 @@ struct TargetArg {
     #[arg(long, short, default_value = "ref", long_help = target_help())]
     target: String,
     /// Per-case timeout in seconds for process and network targets.
-    #[arg(long, default_value_t = 10.0)]
-    timeout: f64,
+    #[arg(long, default_value = "10", value_parser = certify::parse_timeout)]
+    timeout: Duration,
 }
 
 fn target_help() -> String {
@@ -120,8 +119,8 @@ enum Command {
         #[arg(long, short, long_help = target_help())]
         target: Option<String>,
         /// Per-case timeout in seconds.
-        #[arg(long, default_value_t = 10.0)]
-        timeout: f64,
+        #[arg(long, default_value = "10", value_parser = certify::parse_timeout)]
+        timeout: Duration,
     },
     /// Write the whole suite, expanded, as one JSON file per chapter plus schema.json.
     Export(m2m_conformance::export::ExportArgs),
@@ -209,16 +208,6 @@ fn exit(ok: bool) -> ExitCode {
     }
 }
 
-fn timeout(secs: f64) -> Result<Duration, ExitCode> {
-    if secs > 0.0 && secs.is_finite() {
-        Ok(Duration::from_secs_f64(secs))
-    } else {
-        Err(setup_error(
-            "--timeout must be a positive number of seconds",
-        ))
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -272,10 +261,7 @@ fn main() -> ExitCode {
 
 fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
     if let Command::FuzzReplay(a) = command {
-        let t = match timeout(a.target.timeout) {
-            Ok(t) => t,
-            Err(code) => return code,
-        };
+        let t = a.target.timeout;
         let (mut target, info, _) = match certify::start_target(&a.target.target, t) {
             Ok(x) => x,
             Err(e) => return setup_error(e),
@@ -310,7 +296,7 @@ fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
     };
     match command {
         Command::Export(a) => done(m2m_conformance::export::command(&spec, &suite, root, &a)),
-        Command::Lint => done(commands::lint(&spec, &suite)),
+        Command::Lint => done(commands::lint(root, &spec, &suite)),
         Command::List { what, filter } => done(commands::list(&spec, &suite, what, &filter)),
         Command::Coverage { chapter, check } => {
             done(commands::coverage(&spec, &suite, chapter.as_deref(), check))
@@ -319,11 +305,14 @@ fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
         Command::Show {
             id,
             target,
-            timeout: secs,
-        } => match timeout(secs) {
-            Ok(t) => done(commands::show(&spec, &suite, &id, target.as_deref(), t)),
-            Err(code) => code,
-        },
+            timeout,
+        } => done(commands::show(
+            &spec,
+            &suite,
+            &id,
+            target.as_deref(),
+            timeout,
+        )),
         _ => unreachable!("handled in main"),
     }
 }
@@ -334,10 +323,7 @@ fn certify_command(
     suite: &m2m_conformance::vectors::Suite,
     a: CertifyArgs,
 ) -> ExitCode {
-    let t = match timeout(a.target.timeout) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+    let t = a.target.timeout;
     let opts = CertifyOptions {
         target: a.target.target,
         filters: a.filter,

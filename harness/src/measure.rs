@@ -463,9 +463,13 @@ pub fn render_svg(rows: &[Row]) -> String {
         ("auto", "auto (heuristic)", None),
         ("best", "best of three", None),
     ];
-    let (w, row_h, left, top) = (920.0, 34.0, 190.0, 70.0);
+    let (row_h, left, top) = (34.0, 190.0, 70.0);
     let panel_w = 330.0;
-    let gap = 40.0;
+    // Past a panel's 200% line there is room for a value label (`221%→`): between the panels
+    // and at the right edge.
+    let label_room = 60.0;
+    let gap = label_room;
+    let w = left + 2.0 * panel_w + gap + label_room;
     let h = top + row_h * formats.len() as f64 + 70.0;
     let max_pct = 200.0;
     let x_of = |panel: usize, v: f64| {
@@ -591,6 +595,180 @@ pub fn render_svg(rows: &[Row]) -> String {
     s
 }
 
+// ------------------------------------------------------------------------------------------
+// SSE streams (spec chapter `streaming`)
+
+/// The SSE stream an OpenAI-style server sends for a chat completion response: a role delta,
+/// one content delta per cl100k token of `choices[0].message.content`, a finish chunk, a usage
+/// chunk and `[DONE]`. `None` for payloads that are not such a response.
+pub fn sse_stream_of(p: &Payload) -> Option<String> {
+    let doc: serde_json::Value = serde_json::from_str(&p.text).ok()?;
+    let choice = doc.get("choices")?.get(0)?;
+    let content = choice.get("message")?.get("content")?.as_str()?;
+    let head = serde_json::json!({
+        "id": doc.get("id").cloned().unwrap_or_else(|| "chatcmpl-x".into()),
+        "object": "chat.completion.chunk",
+        "created": doc.get("created").cloned().unwrap_or(0.into()),
+        "model": doc.get("model").cloned().unwrap_or_else(|| "gpt-4o".into()),
+    });
+    let event = |delta: serde_json::Value,
+                 finish: serde_json::Value,
+                 usage: Option<&serde_json::Value>| {
+        let mut ev = head.clone();
+        ev["choices"] = serde_json::json!([{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]);
+        if let Some(u) = usage {
+            ev["choices"] = serde_json::json!([]);
+            ev["usage"] = u.clone();
+        }
+        format!("data: {ev}\n\n")
+    };
+    let bpe = Tokenizer::Cl100k.bpe();
+    let mut out = event(
+        serde_json::json!({"role": "assistant", "content": ""}),
+        serde_json::Value::Null,
+        None,
+    );
+    // One token per event; a token holding part of a UTF-8 character waits for the next.
+    let mut pending = Vec::new();
+    for id in token_native::tokenize(content, Tokenizer::Cl100k) {
+        pending.push(id);
+        if let Ok(piece) = bpe.decode(pending.clone()) {
+            pending.clear();
+            out.push_str(&event(
+                serde_json::json!({ "content": piece }),
+                serde_json::Value::Null,
+                None,
+            ));
+        }
+    }
+    let finish = choice
+        .get("finish_reason")
+        .cloned()
+        .unwrap_or_else(|| "stop".into());
+    out.push_str(&event(serde_json::json!({}), finish, None));
+    if let Some(u) = doc.get("usage") {
+        out.push_str(&event(
+            serde_json::json!({}),
+            serde_json::Value::Null,
+            Some(u),
+        ));
+    }
+    out.push_str("data: [DONE]\n\n");
+    Some(out)
+}
+
+/// One SSE stream through every streaming mode.
+#[derive(Debug, Clone)]
+pub struct SseRow {
+    /// Payload name.
+    pub name: String,
+    /// Events in the stream.
+    pub events: usize,
+    /// Raw stream: bytes and cl100k tokens.
+    pub raw: (usize, usize),
+    /// Per mode (in [`SSE_MODES`] order): output bytes and cl100k tokens.
+    pub modes: Vec<(usize, usize)>,
+    /// The finalized accumulated content (`#TK|C|…`): bytes, and the content's own bytes.
+    pub finalized: (usize, usize),
+}
+
+/// The modes measured, with their column names.
+pub const SSE_MODES: [(&str, m2m_reference::streaming::Mode, Tokenizer); 5] = [
+    (
+        "passthrough",
+        m2m_reference::streaming::Mode::Passthrough,
+        Tokenizer::Cl100k,
+    ),
+    (
+        "abbreviation",
+        m2m_reference::streaming::Mode::Abbreviation,
+        Tokenizer::Cl100k,
+    ),
+    (
+        "hybrid",
+        m2m_reference::streaming::Mode::Hybrid,
+        Tokenizer::Cl100k,
+    ),
+    (
+        "token-native C",
+        m2m_reference::streaming::Mode::TokenNative,
+        Tokenizer::Cl100k,
+    ),
+    (
+        "token-native O",
+        m2m_reference::streaming::Mode::TokenNative,
+        Tokenizer::O200k,
+    ),
+];
+
+/// Bytes and tokens of a payload's SSE stream in every mode. [STREAM-MODE-001] … [STREAM-MODE-004]
+pub fn measure_sse(p: &Payload) -> Option<SseRow> {
+    use m2m_reference::streaming::Encoder;
+    let stream = sse_stream_of(p)?;
+    let tokens = |s: &str| token_native::count_tokens(s, Tokenizer::Cl100k);
+    let mut finalized = (0, 0);
+    let modes = SSE_MODES
+        .iter()
+        .map(|&(_, mode, t)| {
+            let mut e = Encoder::new(mode, t);
+            let mut out = e.push(stream.as_bytes()).ok()?.concat();
+            out.push_str(&e.finish().ok()?.concat());
+            if finalized.0 == 0 {
+                finalized = (
+                    e.finalize_token_native().map_or(0, |w| w.len()),
+                    e.accumulated().len(),
+                );
+            }
+            Some((out.len(), tokens(&out)))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(SseRow {
+        name: p.name.clone(),
+        events: stream.matches("data: ").count(),
+        raw: (stream.len(), tokens(&stream)),
+        modes,
+        finalized,
+    })
+}
+
+/// The SSE section of `claims.md`.
+pub fn render_sse_markdown(rows: &[SseRow]) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "\n## SSE streams (chapter streaming)\n");
+    let _ = writeln!(
+        md,
+        "Each chat completion response of the corpus, streamed the way an OpenAI-style server does \
+         (a role delta, one content delta per cl100k token, a finish chunk, a usage chunk, `[DONE]`), \
+         through the streaming encoder of each mode (`m2m-ref stream compress --mode …`). \
+         Bytes, and cl100k tokens in parentheses, as a percentage of the raw stream; \
+         hybrid emits the abbreviation text per event (STREAM-MODE-003). \
+         The per-chunk latency each mode adds is measured by `cargo bench -p m2m-reference --bench streaming` \
+         ([performance.md](performance.md)).\n"
+    );
+    let mut header = "| stream | events | raw bytes (tokens) |".to_owned();
+    let mut sep = "|---|---:|---:|".to_owned();
+    for (name, _, _) in SSE_MODES {
+        header.push_str(&format!(" {name} |"));
+        sep.push_str("---:|");
+    }
+    header.push_str(" finalized `#TK\\|C\\|` / content bytes |");
+    sep.push_str("---:|");
+    let _ = writeln!(md, "{header}\n{sep}");
+    for r in rows {
+        let mut line = format!("| {} | {} | {} ({}) |", r.name, r.events, r.raw.0, r.raw.1);
+        for &(b, t) in &r.modes {
+            line.push_str(&format!(
+                " {} ({}) |",
+                fmt_pct(pct(b, r.raw.0)),
+                fmt_pct(pct(t, r.raw.1))
+            ));
+        }
+        line.push_str(&format!(" {} / {} |", r.finalized.0, r.finalized.1));
+        let _ = writeln!(md, "{line}");
+    }
+    md
+}
+
 /// Measure the corpus in `corpus_dir` and write `claims.md` and `claims.svg` into `out_dir`;
 /// with `check`, write nothing and fail if either committed file differs from what the corpus
 /// gives now. Returns the number of payloads.
@@ -600,8 +778,12 @@ pub fn run(corpus_dir: &Path, out_dir: &Path, check: bool) -> Result<usize, Stri
         return Err(format!("{}: no *.json payloads", corpus_dir.display()));
     }
     let rows: Vec<Row> = payloads.iter().map(measure).collect();
+    let streams: Vec<SseRow> = payloads.iter().filter_map(measure_sse).collect();
     let files = [
-        (out_dir.join("claims.md"), render_markdown(&rows)),
+        (
+            out_dir.join("claims.md"),
+            render_markdown(&rows) + &render_sse_markdown(&streams),
+        ),
         (out_dir.join("claims.svg"), render_svg(&rows)),
     ];
     if check {
@@ -665,5 +847,68 @@ mod tests {
         assert!(md.contains("| M2M saves 40–70% |"));
         let svg = render_svg(&rows);
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        svg_texts_fit(&svg);
+    }
+
+    /// Every `<text>` of the SVG, at a generous width estimate (0.62 em per character), lies
+    /// inside the picture: no label is clipped at an edge.
+    fn svg_texts_fit(svg: &str) {
+        use quick_xml::events::Event;
+        let attr = |e: &quick_xml::events::BytesStart, k: &str| -> Option<String> {
+            e.try_get_attribute(k)
+                .unwrap()
+                .map(|a| a.unescape_value().unwrap().into_owned())
+        };
+        let mut reader = quick_xml::Reader::from_str(svg);
+        let (mut width, mut height) = (0.0, 0.0);
+        let mut open: Option<(f64, f64, f64, String)> = None;
+        let mut checked = 0;
+        loop {
+            match reader.read_event().unwrap() {
+                Event::Eof => break,
+                Event::Start(e) if e.name().as_ref() == b"svg" => {
+                    width = attr(&e, "width").unwrap().parse().unwrap();
+                    height = attr(&e, "height").unwrap().parse().unwrap();
+                }
+                Event::Start(e) if e.name().as_ref() == b"text" => {
+                    let size: f64 = attr(&e, "font-size").map_or(12.0, |v| v.parse().unwrap());
+                    let x: f64 = attr(&e, "x").unwrap().parse().unwrap();
+                    let y: f64 = attr(&e, "y").unwrap().parse().unwrap();
+                    let anchor = attr(&e, "text-anchor").unwrap_or_else(|| "start".into());
+                    assert!(y > size * 0.8 && y <= height, "y {y} outside 0..{height}");
+                    open = Some((x, size, y, anchor));
+                }
+                Event::Text(t) => {
+                    if let Some((x, size, _, anchor)) = open.take() {
+                        let text = t.unescape().unwrap();
+                        let len = text.chars().count() as f64 * size * 0.62;
+                        let (from, to) = match anchor.as_str() {
+                            "end" => (x - len, x),
+                            "middle" => (x - len / 2.0, x + len / 2.0),
+                            _ => (x, x + len),
+                        };
+                        assert!(
+                            from >= 0.0 && to <= width,
+                            "`{text}` spans {from:.0}..{to:.0}, outside 0..{width}"
+                        );
+                        checked += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert!(checked > 20, "{checked} labels checked");
+    }
+
+    #[test]
+    fn svg_labels_stay_inside_for_values_past_the_axis() {
+        // A payload whose formats grow past 200% of raw: its labels end in `→` at the axis end.
+        let rows: Vec<Row> = [payload("tiny-a", r#"{"a":1}"#)]
+            .iter()
+            .map(measure)
+            .collect();
+        let svg = render_svg(&rows);
+        assert!(svg.contains("%→"), "a value past the axis is drawn");
+        svg_texts_fit(&svg);
     }
 }

@@ -28,6 +28,14 @@ pub const CONFIRMATIONS: &[&str] = &[
     "reference-only",
 ];
 
+/// Whether `c` is an allowed `confirmed_by` value: one of [`CONFIRMATIONS`] or `rfc-` and
+/// the RFC's number.
+pub fn valid_confirmation(c: &str) -> bool {
+    CONFIRMATIONS.contains(&c)
+        || c.strip_prefix("rfc-")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// What the testee is expected to answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expect {
@@ -87,7 +95,8 @@ pub struct Case {
     pub result: Result_,
     /// Flags, each declared in the file.
     pub flags: Vec<String>,
-    /// What confirmed `expect` independently.
+    /// What confirmed `expect` independently. The loader requires it, so it is always `Some`
+    /// for a loaded case.
     pub confirmed_by: Option<String>,
     /// The strongest level among `reqs`.
     pub level: Level,
@@ -183,7 +192,83 @@ struct RawFile {
     _description: Option<String>,
     #[serde(default)]
     flags: BTreeMap<String, String>,
+    /// Case fields shared by every case of the file (see [`apply_defaults`]).
+    #[serde(default)]
+    defaults: Option<serde_json::Map<String, Value>>,
+    /// Wycheproof-style test groups: cases with shared fields, after the file's `cases`.
+    #[serde(default)]
+    groups: Vec<RawGroup>,
+    #[serde(default)]
     cases: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    /// Free text for humans; not used by the harness.
+    #[serde(default, rename = "description")]
+    _description: Option<String>,
+    #[serde(default)]
+    defaults: Option<serde_json::Map<String, Value>>,
+    cases: Vec<Value>,
+}
+
+/// Case fields a file's or a group's `defaults` may set (everything but `id` and
+/// `description`, which are each case's own).
+pub const DEFAULTABLE: &[&str] = &[
+    "reqs",
+    "op",
+    "input",
+    "expect",
+    "lenient",
+    "result",
+    "flags",
+    "tolerance",
+    "confirmed_by",
+];
+
+/// Check a `defaults` mapping: only [`DEFAULTABLE`] keys; `input` is a mapping.
+fn check_defaults(defaults: &serde_json::Map<String, Value>) -> Result<(), String> {
+    for (k, v) in defaults {
+        if !DEFAULTABLE.contains(&k.as_str()) {
+            return Err(format!(
+                "`{k}` cannot have a default (allowed: {})",
+                DEFAULTABLE.join(", ")
+            ));
+        }
+        if k == "input" && !v.is_object() {
+            return Err("`input` must be a mapping".into());
+        }
+    }
+    Ok(())
+}
+
+/// A case with `defaults` filled in (vectors/README.md, "Defaults and groups"): a field the
+/// case does not have takes the default; `input` merges key by key, the case's own keys
+/// winning. Anything that is not a mapping is returned unchanged (and rejected later).
+pub fn apply_defaults(case: &Value, defaults: &serde_json::Map<String, Value>) -> Value {
+    let Value::Object(map) = case else {
+        return case.clone();
+    };
+    let mut out = map.clone();
+    for (k, v) in defaults {
+        match (k.as_str(), out.get_mut(k)) {
+            ("input", Some(Value::Object(own))) => {
+                if let Value::Object(shared) = v {
+                    for (ik, iv) in shared {
+                        if !own.contains_key(ik) {
+                            own.insert(ik.clone(), iv.clone());
+                        }
+                    }
+                }
+            }
+            (_, Some(_)) => {}
+            (_, None) => {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(out)
 }
 
 #[derive(Deserialize)]
@@ -352,8 +437,30 @@ pub fn load_sources(
                 format!("`{}` is not a spec chapter", file.spec),
             ));
         }
+        // Expand `defaults` and `groups` first: every later check and every consumer sees
+        // complete cases, in file order (the file's `cases`, then each group's).
+        let empty = serde_json::Map::new();
+        let top = file.defaults.as_ref().unwrap_or(&empty);
+        if let Err(e) = check_defaults(top) {
+            errors.push(err(None, Some("defaults"), e));
+        }
+        let mut raw_cases: Vec<Value> = file.cases.iter().map(|c| apply_defaults(c, top)).collect();
+        for (n, g) in file.groups.iter().enumerate() {
+            let own = g.defaults.as_ref().unwrap_or(&empty);
+            if let Err(e) = check_defaults(own) {
+                errors.push(err(None, Some(&format!("groups[{n}].defaults")), e));
+            }
+            raw_cases.extend(
+                g.cases
+                    .iter()
+                    .map(|c| apply_defaults(&apply_defaults(c, own), top)),
+            );
+        }
+        if raw_cases.is_empty() {
+            errors.push(err(None, Some("cases"), "the file has no cases".into()));
+        }
         let mut used_flags = BTreeSet::new();
-        for (index, raw) in file.cases.iter().enumerate() {
+        for (index, raw) in raw_cases.iter().enumerate() {
             let hint = raw
                 .get("id")
                 .and_then(Value::as_str)
@@ -480,8 +587,16 @@ pub fn load_sources(
                     ));
                 }
             }
-            if let Some(c) = &raw.confirmed_by {
-                if !CONFIRMATIONS.contains(&c.as_str()) && !c.starts_with("rfc-") {
+            match &raw.confirmed_by {
+                None => errors.push(err(
+                    Some(id),
+                    Some("confirmed_by"),
+                    format!(
+                        "is required: what confirmed `expect` (rfc-NNNN or one of {})",
+                        CONFIRMATIONS.join(", ")
+                    ),
+                )),
+                Some(c) if !valid_confirmation(c) => {
                     errors.push(err(
                         Some(id),
                         Some("confirmed_by"),
@@ -491,6 +606,7 @@ pub fn load_sources(
                         ),
                     ));
                 }
+                Some(_) => {}
             }
             if let Some(t) = raw.tolerance {
                 let ok = |x: f64| x.is_finite() && x >= 0.0;

@@ -45,7 +45,15 @@ fn run() -> Run {
     };
     let mut target = StdinTarget::new(&command, opts);
     let info = target.hello().expect("hello");
-    let results = run_all(&cases, &mut target, &info, &RunOptions::default(), |_| {});
+    let mut results = run_all(&cases, &mut target, &info, &RunOptions::default(), |_| {});
+    // Claim the `core` profile (varint is one of its chapters).
+    let claimed = vec!["core".to_owned()];
+    let profiles = m2m_conformance::profiles::Profiles::load(&spec).expect("profiles");
+    for (r, case) in results.iter_mut().zip(&cases) {
+        assert_eq!(r.id, case.id);
+        r.profiles = profiles.claimed_containing(&claimed, case);
+    }
+    let judged = m2m_conformance::profiles::evaluate(&profiles, &claimed, &suite.cases, &results);
     let suite_root =
         m2m_conformance::suite_data::SuiteRoot::from_dir(&root, "--root").expect("suite");
     let report = Report::new(
@@ -58,10 +66,10 @@ fn run() -> Run {
             timeout_ms: 5000,
             known_failures: None,
             jobs: 1,
-            profiles: vec![],
+            profiles: claimed,
         },
         results,
-        vec![],
+        judged,
     );
     let json = serde_json::to_value(&report).expect("json");
     let html = html::render(&json);
@@ -124,6 +132,67 @@ fn check_dom(doc: &Html, run: &Run) {
         boxes.contains("pass (") && boxes.contains("crash (1)"),
         "{boxes}"
     );
+    // The page opens filtered to the non-passing cases: passing ones are hidden, the others
+    // shown, the `pass` box unchecked and every other box checked; a control shows all.
+    let pass = j["summary"]["verdicts"]["pass"].as_u64().unwrap();
+    assert!(pass > 0);
+    assert_eq!(
+        texts(doc, "details.case[hidden]").len() as u64,
+        pass,
+        "passing cases start hidden"
+    );
+    assert_eq!(
+        texts(doc, "details.case:not([hidden])").len() as u64,
+        j["summary"]["total"].as_u64().unwrap() - pass
+    );
+    assert_eq!(
+        texts(doc, "details.case:not([hidden])")[0..2]
+            .iter()
+            .filter(|t| t.starts_with("fail") || t.starts_with("crash"))
+            .count(),
+        2,
+        "the failing cases come first"
+    );
+    let sel = Selector::parse(".filters input").unwrap();
+    for input in doc.select(&sel) {
+        let v = input.value();
+        assert_eq!(
+            v.attr("checked").is_some(),
+            v.attr("value") != Some("pass"),
+            "{:?}",
+            v.attr("value")
+        );
+    }
+    assert_eq!(texts(doc, "#show-all"), vec!["show all"]);
+    // Each requirement's text beside its id.
+    for q in j["requirements"].as_array().unwrap() {
+        let id = q["id"].as_str().unwrap();
+        let row = texts(doc, &format!("#requirements tr[data-req=\"{id}\"]"));
+        if q["counts"]["verdicts"]["pass"] == q["counts"]["total"] {
+            assert!(row.is_empty(), "{id} passed fully, not listed");
+        } else {
+            let text = q["text"].as_str().unwrap();
+            assert!(!text.is_empty(), "{id} has a text");
+            assert!(row[0].contains(text), "{id}: {row:?}");
+        }
+    }
+    // The claimed profile and its status, with counts from the JSON.
+    let core = j["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "core")
+        .unwrap();
+    assert_eq!(core["claimed"], true);
+    assert_eq!(core["conformant"], false);
+    let row = texts(doc, "#profiles tr[data-profile=\"core\"] td");
+    assert_eq!(row[2], "claimed");
+    assert_eq!(row[3], "NOT CONFORMANT");
+    assert_eq!(row[4], format!("{} / {}", core["met"], core["cases"]));
+    assert_eq!(
+        texts(doc, "#profiles tr[data-profile]").len(),
+        j["profiles"].as_array().unwrap().len()
+    );
 }
 
 fn chromium() -> Option<String> {
@@ -172,6 +241,29 @@ fn html_report_says_what_the_json_says() {
     );
     let dom = String::from_utf8_lossy(&out.stdout);
     check_dom(&Html::parse_document(&dom), &run);
+
+    // Opened as `report.html#all`, the page's script runs the "show all" control: no case stays
+    // hidden and the count says so.
+    let out = Command::new(chromium().unwrap())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--dump-dom",
+            &format!("file://{}#all", page.display()),
+        ])
+        .output()
+        .expect("chromium runs");
+    let doc = Html::parse_document(&String::from_utf8_lossy(&out.stdout));
+    assert!(texts(&doc, "details.case[hidden]").is_empty());
+    assert_eq!(
+        texts(&doc, "details.case").len() as u64,
+        run.json["summary"]["total"].as_u64().unwrap()
+    );
+    assert_eq!(
+        texts(&doc, "#shown-count"),
+        vec![run.json["summary"]["total"].to_string()]
+    );
 }
 
 #[test]
@@ -201,4 +293,12 @@ fn matrix_combines_reports() {
         .find(|r| r.starts_with(&garbage_reqs[0]))
         .expect("row");
     assert!(row.ends_with("failfail"), "{row}");
+    // Each implementation's profiles.
+    let core = texts(&doc, "#matrix-profiles tr[data-profile=\"core\"] td");
+    let expected = format!(
+        "NOT ({}/{}) (claimed)",
+        run.json["profiles"][0]["met"], run.json["profiles"][0]["cases"]
+    );
+    assert_eq!(run.json["profiles"][0]["name"], "core");
+    assert_eq!(core[1..], [expected.clone(), expected]);
 }

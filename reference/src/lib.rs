@@ -67,6 +67,7 @@ pub mod secure;
 pub mod select;
 pub mod server;
 pub mod session;
+pub mod streaming;
 pub mod testee;
 pub mod wire;
 

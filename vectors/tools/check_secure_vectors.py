@@ -43,6 +43,9 @@ except ImportError as e:  # pragma: no cover
     print(f"check_secure_vectors: needs PyYAML and cryptography: {e}", file=sys.stderr)
     sys.exit(2)
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vecwrite import expand_shared  # noqa: E402  (defaults and groups, as the loader reads them)
+
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PREFIX = b"#M2M|1|"
 
@@ -318,7 +321,7 @@ def main() -> int:
     cases = []
     for fn in sorted(glob.glob(os.path.join(ROOT, "vectors", "secure", "*.yaml"))):
         with open(fn, encoding="utf-8") as f:
-            cases += [(os.path.basename(fn), c) for c in yaml.safe_load(f)["cases"]]
+            cases += [(os.path.basename(fn), c) for c in expand_shared(yaml.safe_load(f))]
     # plain frames by document, from the upstream-confirmed HMAC goldens
     plain_by_json = {}
     for _, c in cases:

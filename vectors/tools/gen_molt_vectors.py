@@ -37,26 +37,7 @@ from cryptography.hazmat.primitives.serialization import (Encoding, PublicFormat
                                                           load_der_public_key)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gen_wire_vectors import yq  # noqa: E402  (shared YAML string emitter)
-
-
-def yflow(v) -> str:
-    """YAML flow form of a JSON value (floats included)."""
-    if isinstance(v, float):
-        return repr(v)
-    if isinstance(v, list):
-        return "[" + ", ".join(yflow(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{yq(k)}: {yflow(x)}" for k, x in v.items()) + "}"
-    if v is None:
-        return "null"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if isinstance(v, int):
-        return str(v)
-    return yq(v)
+from vecwrite import expand_shared, render_file, share_inputs  # noqa: E402  (the one writer)
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "vectors" / "molt"
@@ -512,6 +493,17 @@ def page(req, name, default, is_limit):
     return n, v
 
 
+# The reference hub's limits and retention (spec/30-molt.md, MOLT-HUB-060 … MOLT-HUB-062).
+MAX_REGISTRATIONS_PER_CONN = 16
+MAX_METADATA_BYTES = 64 * 1024
+RETENTION_MS = 7 * 24 * 3600 * 1000
+
+
+def json_len(v) -> int:
+    """Bytes of compact JSON as serde_json writes it (UTF-8, no ASCII escaping)."""
+    return len(json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
 class HubModel:
     def __init__(self, start):
         self.rows = []          # dicts, registration order
@@ -540,6 +532,9 @@ class HubModel:
         for r in self.rows:
             if r["status"] == "idle" and r["seen"] + 300000 < now:
                 r["status"] = "offline"
+        # MOLT-HUB-060: offline rows older than the retention period are deleted.
+        self.rows = [r for r in self.rows
+                     if not (r["status"] == "offline" and r["seen"] + RETENTION_MS < now)]
 
     def open(self, name, ip, fwd):
         self.total_conns += 1
@@ -547,10 +542,13 @@ class HubModel:
             rip = fwd.split(",")[0].strip()
         else:
             rip = ip.replace("::ffff:", "", 1) if ip else "unknown"
-        self.conns[name] = {"ip": rip, "agent": None}
+        self.conns[name] = {"ip": rip, "agent": None, "registered": []}
 
     def close(self, name):
         c = self.conns.pop(name)
+        # MOLT-HUB-040: no id registered on a closed connection counts as active.
+        for id_ in c["registered"]:
+            self.clients.discard(id_)
         if c["agent"]:
             self.clients.discard(c["agent"])
             r = self.find_row(c["agent"])
@@ -595,11 +593,16 @@ class HubModel:
         meta = req.get("metadata", {})
         if len(addr) > 50 or has_nul(caps) or has_nul(meta) or "\0" in addr:
             raise Fault()
+        if len(self.conns[conn]["registered"]) >= MAX_REGISTRATIONS_PER_CONN:
+            return {"status": "error", "error": "too_many_registrations"}  # MOLT-HUB-061
+        if json_len(caps) + json_len(meta) > MAX_METADATA_BYTES:
+            return {"status": "error", "error": "metadata_too_large"}  # MOLT-HUB-062
         self.minted += 1
         id_ = f"@{self.minted}"
         self.rows.append({"id": id_, "address": addr, "capabilities": caps, "metadata": meta,
                           "status": "online", "seen": now, "seq": self.minted})
         self.conns[conn]["agent"] = id_
+        self.conns[conn]["registered"].append(id_)
         self.clients.add(id_)
         return {"status": "ok", "id": id_, "address": addr}
 
@@ -674,10 +677,13 @@ class HubModel:
         if st is not None and (len(st) > 20 or "\0" in st):
             raise Fault()
         if r:
+            if meta is not None:
+                merged = concat(r["metadata"], meta)
+                if json_len(r["capabilities"]) + json_len(merged) > MAX_METADATA_BYTES:
+                    return {"status": "error", "error": "metadata_too_large"}  # MOLT-HUB-062
+                r["metadata"] = merged
             if st is not None:
                 r["status"] = st
-            if meta is not None:
-                r["metadata"] = concat(r["metadata"], meta)
             r["seen"] = now
         return {"status": "ok"}
 
@@ -1079,6 +1085,32 @@ def hub_cases():
        "closing a socket sets its last registered row offline, not the earlier one",
        [{"open": "a"}, reg(), reg(), {"open": "b"}, {"close": "a"}, send(action="stats", conn="b"),
         send(action="lookup", id="@1", conn="b"), send(action="lookup", id="@2", conn="b")])
+    sc("close-clears-every-active-id", ["MOLT-HUB-040", "MOLT-HUB-032"],
+       "after a socket that registered twice closes, neither id counts as active",
+       [{"open": "a"}, reg(), reg(), {"open": "b"}, {"close": "a"}, send(action="stats", conn="b")])
+    # --- limits and retention (the JavaScript hub has none)
+    sc("limit-registrations-per-connection", ["MOLT-HUB-061", "MOLT-HUB-001"],
+       "the 17th register on one connection is refused and stores nothing",
+       [reg() for _ in range(17)] + [send(action="stats", correlationId="s")])
+    sc("limit-registrations-new-connection", ["MOLT-HUB-061"],
+       "the per-connection limit does not carry over to another connection",
+       [{"open": "a"}] + [reg() for _ in range(16)] + [{"open": "b"}, reg()], [NEAR_MISS])
+    sc("limit-metadata-merge", ["MOLT-HUB-062", "MOLT-HUB-028"],
+       "a status merge that would store more than 64 KiB of metadata is refused, changing nothing",
+       [reg(meta={"a": "x" * 33000}),
+        send(action="status", id="@1", status="busy", metadata={"b": "y" * 33000},
+             correlationId="m"),
+        send(action="discover", status="busy"), reg(caps=["c"], meta={"small": 1}),
+        send(action="status", id="@2", metadata={"b": "y" * 100})])
+    sc("retention-deletes-old-offline-rows", ["MOLT-HUB-060", "MOLT-HUB-026"],
+       "an offline row last seen more than 7 days ago is deleted by the ageing pass",
+       [{"open": "a"}, reg(), {"close": "a"}, {"open": "b"}, reg(),
+        {"advance_ms": 7 * 24 * 3600 * 1000 + 30000},
+        send(action="lookup", id="@1"), send(action="stats")])
+    sc("retention-keeps-recent-offline-rows", ["MOLT-HUB-060"],
+       "an offline row is kept until the retention period has passed",
+       [{"open": "a"}, reg(), {"close": "a"}, {"advance_ms": 7 * 24 * 3600 * 1000 - 30000},
+        {"open": "b"}, send(action="lookup", id="@1")], [NEAR_MISS])
     sc("close-without-register", ["MOLT-HUB-032"], "closing a socket that registered nothing changes nothing",
        [{"open": "a"}, reg(), {"open": "b"}, {"close": "b"}, send(action="stats", conn="a")],
        [NEAR_MISS])
@@ -1635,28 +1667,15 @@ def sender_cases():
 
 def render(description, flags, cases):
     used = sorted({f for c in cases for f in c.get("flags", [])})
-    lines = ["# GENERATED by vectors/tools/gen_molt_vectors.py; edit the generator, not this file.",
-             "suite: m2m-conformance", "schema_version: 1", "spec: molt",
-             f"description: {yq(description)}"]
+    doc = {"suite": "m2m-conformance", "schema_version": 1, "spec": "molt", "description": description}
     if used:
-        lines.append("flags:")
-        for k in used:
-            lines.append(f"  {k}: {yq(flags[k])}")
-    lines.append("cases:")
-    for c in cases:
-        lines.append(f"  - id: {c['id']}")
-        lines.append(f"    reqs: [{', '.join(dict.fromkeys(c['reqs']))}]")
-        lines.append(f"    description: {yq(c['description'])}")
-        lines.append(f"    op: {c['op']}")
-        lines.append(f"    input: {yflow(c['input'])}")
-        lines.append(f"    expect: {yflow(c['expect'])}")
-        lines.append(f"    result: {c['result']}")
-        if "lenient" in c:
-            lines.append(f"    lenient: {yflow(c['lenient'])}")
-        if "flags" in c:
-            lines.append(f"    flags: [{', '.join(c['flags'])}]")
-        lines.append(f"    confirmed_by: {c['confirmed_by']}")
-    return "\n".join(lines) + "\n"
+        doc["flags"] = {k: flags[k] for k in used}
+    cases = [dict(c, reqs=list(dict.fromkeys(c["reqs"]))) for c in cases]
+    doc["cases"] = cases
+    # The peer scenarios share the server's keys; sender scenarios share the sender's key.
+    doc = share_inputs(doc, ["server_keys", "private_hex"])
+    assert expand_shared(doc) == cases
+    return render_file(doc, "GENERATED by vectors/tools/gen_molt_vectors.py; edit the generator, not this file.")
 
 
 def files():
@@ -1698,7 +1717,7 @@ def main():
     for name, desc, flags, cases in files():
         text = render(desc, flags, cases)
         import yaml  # noqa: PLC0415
-        assert yaml.safe_load(text)["cases"][0]["id"] == cases[0]["id"]
+        assert expand_shared(yaml.safe_load(text))[0]["id"] == cases[0]["id"]
         path = OUT / name
         if opts.check:
             if not path.exists() or path.read_text() != text:

@@ -15,6 +15,14 @@ reviewable form:
 
 `python3 vectors/tools/vecwrite.py --check-roundtrip FILE...` re-renders existing files and
 checks that they load back to the same data; the generators' own `--check` compares bytes.
+
+`python3 vectors/tools/vecwrite.py --check-form FILE...` checks that each file is byte for byte
+what the writer makes of its own data and leading comment: that every file, generated or written
+by hand, has the one form.
+
+`python3 vectors/tools/vecwrite.py --render` reads `{"header": TEXT or null, "doc": DOCUMENT}` as
+JSON on stdin and writes the file's text to stdout: generators in other languages (the Rust
+generators in adapters/m2m-protocol-0.4) render through this same code.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import sys
 import unicodedata
 
 MAX_LINE = 240
+SOFT = 40  # how far back a fold looks for a space or comma to break after
 INDENT = "  "
 
 TOP_KEYS = ["suite", "schema_version", "spec", "description", "flags", "defaults", "groups", "cases"]
@@ -121,14 +130,19 @@ def _fold_quoted(prefix: str, q: str, cont_indent: str) -> list[str]:
 
 
 def _cut_point(q: str, width: int):
-    """The largest index <= width where q may be broken, or None."""
+    """The index <= width where q is broken, or None: preferably just after a space or a comma
+    (at most SOFT characters back), otherwise as late as possible."""
     i = 0
-    best = None
+    best = soft = None
     n = len(q)
     while i < n and i <= width:
         c = q[i]
-        if i > 1 and i < n - 1 and c not in " \t" and q[i - 1] != "\\":
+        # i is never inside an escape (they are skipped whole below), so a break before any
+        # character but white space (which the next line's indentation would swallow) is safe.
+        if i > 1 and i < n - 1 and c not in " \t":
             best = i
+            if q[i - 1] in " ,":
+                soft = i
         if c == "\\":
             # Skip the whole escape: \x, \uXXXX, \UXXXXXXXX.
             nxt = q[i + 1] if i + 1 < n else ""
@@ -136,6 +150,8 @@ def _cut_point(q: str, width: int):
             i += step
             continue
         i += 1
+    if soft is not None and best is not None and best - soft <= SOFT:
+        return soft
     return best
 
 
@@ -202,6 +218,73 @@ def _child_order(key: str):
     return None
 
 
+def share_inputs(doc: dict, keys: list[str]) -> dict:
+    """Write input fields shared by consecutive cases once (vectors/README.md, "Defaults and
+    groups"). `doc["cases"]` is split into runs of consecutive cases whose inputs carry the same
+    values under `keys`; those values move to the run's `defaults.input`. One run becomes the
+    file's `defaults`; several become `groups` (a run that shares nothing is a group without
+    defaults). Case order is kept, and the loader expands the result back to the same cases."""
+    cases = doc.get("cases", [])
+    runs: list[tuple[dict, list]] = []
+    for c in cases:
+        inp = c.get("input", {})
+        shared = {k: inp[k] for k in keys if k in inp}
+        if runs and runs[-1][0] == shared:
+            runs[-1][1].append(c)
+        else:
+            runs.append((shared, [c]))
+    # A value used by one case only stays in that case; neighbours sharing nothing join up.
+    merged: list[tuple[dict, list]] = []
+    for shared, members in runs:
+        if len(members) < 2:
+            shared = {}
+        if merged and merged[-1][0] == shared:
+            merged[-1][1].extend(members)
+        else:
+            merged.append((shared, list(members)))
+    runs = merged
+    if all(not shared for shared, _ in runs):
+        return doc
+    def strip(c, shared):
+        c = dict(c)
+        c["input"] = {k: v for k, v in c["input"].items() if k not in shared}
+        return c
+    out = {k: v for k, v in doc.items() if k != "cases"}
+    if len(runs) == 1:
+        shared, members = runs[0]
+        out["defaults"] = {"input": shared}
+        out["cases"] = [strip(c, shared) for c in members]
+        return out
+    groups = []
+    for shared, members in runs:
+        g = {"defaults": {"input": shared}} if shared else {}
+        g["cases"] = [strip(c, shared) for c in members]
+        groups.append(g)
+    out["groups"] = groups
+    return out
+
+
+def expand_shared(doc: dict) -> list:
+    """The cases of a document written with `defaults` / `groups`, as the loader sees them
+    (vectors/README.md): used by generators to check what they wrote."""
+    def apply(case: dict, defaults: dict) -> dict:
+        case = dict(case)
+        for k, v in defaults.items():
+            if k == "input" and isinstance(case.get("input"), dict):
+                merged = dict(v)
+                merged.update(case["input"])
+                case["input"] = merged
+            elif k not in case:
+                case[k] = v
+        return case
+    top = doc.get("defaults", {})
+    out = [apply(c, top) for c in doc.get("cases", [])]
+    for g in doc.get("groups", []):
+        for c in g["cases"]:
+            out.append(apply(apply(c, g.get("defaults", {})), top))
+    return out
+
+
 def render_file(doc: dict, header: str | None = None) -> str:
     """The text of one vector file. `header` is a comment line (without `#`) such as
     `GENERATED by vectors/tools/gen_x.py; edit the generator, not this file.`"""
@@ -234,7 +317,50 @@ def _check_roundtrip(paths: list[str]) -> int:
     return 1 if bad else 0
 
 
+def _leading_comment(text: str) -> str | None:
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line[2:] if line.startswith("# ") else line[1:])
+    return "\n".join(lines) if lines else None
+
+
+def _check_form(paths: list[str]) -> int:
+    import yaml
+
+    bad = 0
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            text = f.read()
+        try:
+            again = render_file(yaml.safe_load(text), _leading_comment(text))
+        except (TypeError, ValueError) as e:
+            again = f"cannot render: {e}"
+        if again != text:
+            print(f"{p}: not in the writer's form (render it with vectors/tools/vecwrite.py)",
+                  file=sys.stderr)
+            bad += 1
+    print(f"{len(paths) - bad} of {len(paths)} files are in the writer's form")
+    return 1 if bad else 0
+
+
+def _render_stdin() -> int:
+    req = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    try:
+        text = render_file(req["doc"], req.get("header"))
+    except (TypeError, ValueError) as e:
+        print(f"vecwrite: {e}", file=sys.stderr)
+        return 1
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--render"]:
+        sys.exit(_render_stdin())
+    if len(sys.argv) > 2 and sys.argv[1] == "--check-form":
+        sys.exit(_check_form(sys.argv[2:]))
     if len(sys.argv) > 2 and sys.argv[1] == "--check-roundtrip":
         sys.exit(_check_roundtrip(sys.argv[2:]))
     print(__doc__)

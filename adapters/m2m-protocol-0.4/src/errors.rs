@@ -32,6 +32,13 @@ pub type Row = (Variant, &'static str, &'static str);
 pub const ERROR_MAP: &[Row] = &[
     // ---- encoders
     (Variant::Compression, "Invalid JSON", "invalid_json"),
+    // ---- streaming codec (streaming.rs)
+    (Variant::Compression, "Invalid UTF-8", "invalid_utf8"),
+    (
+        Variant::Compression,
+        "No content accumulated to finalize",
+        "nothing_to_finalize",
+    ),
     // ---- M2M v1 frame decoder (frame.rs, header.rs, varint.rs)
     (
         Variant::Decompression,

@@ -18,6 +18,7 @@
 //! | `frame.encode` | `M2MCodec::encode` (binary) and `M2MCodec::encode_string` (text) |
 //! | `frame.decode` | `M2MFrame::decode` (hex) / `M2MFrame::decode_string` (wire) |
 //! | `frame.peek` | the same full decode, headers only (upstream has no header-only reader) |
+//! | `stream.*` | `StreamingCodec` and `StreamingDecompressor` ([`streaming_ops`]) |
 //! | `session.run` | `m2m::protocol::Session` driven step by step ([`session_ops`]) |
 //! | `scan.*`, `hydra.*` | see [`scan_hydra_ops`] |
 //! | `scan.ml`, `engine.secure_compress*` | see [`security_ops`] |
@@ -37,6 +38,7 @@ pub mod ops;
 pub mod scan_hydra_ops;
 pub mod security_ops;
 pub mod session_ops;
+pub mod streaming_ops;
 pub mod token_ops;
 
 /// Version of the testee protocol spoken here.
@@ -105,6 +107,7 @@ pub const AREAS: &[&[Op]] = &[
     ops::crypto::OPS,
     token_ops::OPS,
     session_ops::OPS,
+    streaming_ops::OPS,
     scan_hydra_ops::OPS,
     security_ops::OPS,
     models_ops::OPS,

@@ -16,6 +16,18 @@ pub fn counts_against(c: &crate::result::CaseResult) -> bool {
     c.verdict.is_failure() || (!c.profiles.is_empty() && !crate::profiles::meets(c.verdict))
 }
 
+/// [`counts_against`] on a case of the report JSON.
+pub fn counts_against_json(c: &serde_json::Value) -> bool {
+    let verdict = c["verdict"].as_str().unwrap_or("");
+    let in_claimed = c["profiles"].as_array().is_some_and(|p| !p.is_empty());
+    is_failure_name(verdict) || (in_claimed && !matches!(verdict, "pass" | "acceptable"))
+}
+
+/// Whether a verdict name is a failing verdict ([`Verdict::is_failure`]).
+pub fn is_failure_name(verdict: &str) -> bool {
+    Verdict::from_name(verdict).is_some_and(Verdict::is_failure)
+}
+
 /// The whole console summary. `full_list` names the file that lists every failure.
 pub fn render(r: &Report, cap: usize, full_list: Option<&str>) -> String {
     let mut out = String::new();
@@ -37,7 +49,14 @@ pub fn render(r: &Report, cap: usize, full_list: Option<&str>) -> String {
     }
     line(&mut out, "all", &r.summary);
 
-    let failing: Vec<_> = r.cases.iter().filter(|c| counts_against(c)).collect();
+    let order: std::collections::HashMap<&str, usize> = r
+        .chapters
+        .iter()
+        .enumerate()
+        .map(|(i, ch)| (ch.chapter.as_str(), i))
+        .collect();
+    let mut failing: Vec<_> = r.cases.iter().filter(|c| counts_against(c)).collect();
+    failing.sort_by_key(|c| order.get(c.chapter.as_str()).copied().unwrap_or(usize::MAX));
     if !failing.is_empty() {
         let _ = writeln!(out, "\n{} failing case(s), by chapter:", failing.len());
         let mut shown = 0;
@@ -48,7 +67,8 @@ pub fn render(r: &Report, cap: usize, full_list: Option<&str>) -> String {
             }
             if c.chapter != chapter {
                 chapter = &c.chapter;
-                let _ = writeln!(out, "  {chapter}:");
+                let n = failing.iter().filter(|f| f.chapter == chapter).count();
+                let _ = writeln!(out, "  {chapter} ({n}):");
             }
             let why = one_line(c.reason.as_deref().unwrap_or(""), 160);
             let claim = if c.verdict.is_failure() {
@@ -62,9 +82,12 @@ pub fn render(r: &Report, cap: usize, full_list: Option<&str>) -> String {
         if failing.len() > shown {
             let _ = writeln!(
                 out,
-                "  …and {} more{}",
+                "  …and {} more ({})",
                 failing.len() - shown,
-                full_list.map_or(String::new(), |f| format!(" (every one is in {f})"))
+                full_list.map_or(
+                    "raise --max-failures-shown to list them here".to_owned(),
+                    |f| format!("every one, with its evidence, is in {f}")
+                )
             );
         }
     }

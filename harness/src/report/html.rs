@@ -63,17 +63,30 @@ details pre{background:#f6f7f9;padding:8px;overflow:auto;max-height:360px;font-s
 .tag.unsupported,.tag.skipped{background:#cfd8dc}.tag.known-failure{background:#e1bee7}
 .tag.fail,.tag.timeout,.tag.crash,.tag.harness-error{background:#ffcdd2}
 .filters label{margin-right:12px}
+.profile-ok{color:#2e7d32;font-weight:600}.profile-bad{color:#c62828;font-weight:600}
+td.text{text-align:left;white-space:normal;max-width:640px;font-size:13px}
 .muted{color:#6b7280}
 "#;
 
 const SCRIPT: &str = r#"
-document.querySelectorAll('.filters input').forEach(function(box){
-  box.addEventListener('change',function(){
-    document.querySelectorAll('details.case[data-verdict="'+box.value+'"]').forEach(function(d){
-      d.style.display = box.checked ? '' : 'none';
-    });
+function m2mFilter(){
+  var shown={};
+  document.querySelectorAll('.filters input[type=checkbox]').forEach(function(b){shown[b.value]=b.checked;});
+  var n=0;
+  document.querySelectorAll('details.case').forEach(function(d){
+    var on=!!shown[d.getAttribute('data-verdict')];
+    d.hidden=!on; if(on){n++;}
   });
-});
+  var c=document.getElementById('shown-count'); if(c){c.textContent=n;}
+}
+document.querySelectorAll('.filters input[type=checkbox]').forEach(function(b){b.addEventListener('change',m2mFilter);});
+function m2mShowAll(){
+  document.querySelectorAll('.filters input[type=checkbox]').forEach(function(b){b.checked=true;});
+  m2mFilter();
+}
+var all=document.getElementById('show-all');
+if(all){all.addEventListener('click',m2mShowAll);}
+if(location.hash==='#all'){m2mShowAll();}
 "#;
 
 fn page(title: &str, body: &str) -> String {
@@ -123,12 +136,19 @@ pub fn render(report: &Value) -> String {
     let name = format!("{} {}", text(target, "name"), text(target, "version"));
     let certified = report["certified"].as_bool().unwrap_or(false);
     let summary = &report["summary"];
+    // `sha256:` and the first 12 hex digits.
+    let hash: String = report["suite_hash"]
+        .as_str()
+        .unwrap_or("unknown")
+        .chars()
+        .take(19)
+        .collect();
     let mut b = String::new();
     let _ = write!(
         b,
         "<header><h1 id=\"title\">{} <span class=\"badge {}\" id=\"verdict\">{}</span></h1>\
          <div class=\"meta\">target <code>{}</code> · suite {} {} · commit {} · vectors schema {} · \
-         generated {} · strict {} · known failures {}</div></header><main>",
+         generated {} · strict {} · known failures {} · suite hash {} ({})</div></header><main>",
         esc(&name),
         if certified { "ok" } else { "bad" },
         if certified { "CERTIFIED" } else { "NOT CERTIFIED" },
@@ -140,7 +160,65 @@ pub fn render(report: &Value) -> String {
         esc(text(report, "generated_at")),
         report["options"]["strict"],
         esc(report["options"]["known_failures"].as_str().unwrap_or("none")),
+        esc(&hash),
+        esc(report["suite_source"].as_str().unwrap_or("unknown source")),
     );
+    b.push_str(&profiles_section(report));
+    // Cases: those counting against the run first, then the other non-pass ones, then the
+    // passing ones; the page opens filtered to the non-passing ones.
+    let cases: Vec<&Value> = report["cases"].as_array().into_iter().flatten().collect();
+    let non_pass = cases
+        .iter()
+        .filter(|c| text(c, "verdict") != "pass")
+        .count();
+    let _ = write!(
+        b,
+        "<h2>Cases</h2><div class=\"filters\" id=\"filters\">showing <span id=\"shown-count\">{non_pass}</span> of {} · ",
+        cases.len()
+    );
+    for v in Verdict::ALL {
+        let n = cases
+            .iter()
+            .filter(|c| text(c, "verdict") == v.name())
+            .count();
+        if n > 0 {
+            let _ = write!(
+                b,
+                "<label><input type=\"checkbox\" value=\"{0}\"{1}> {0} ({n})</label>",
+                v.name(),
+                if v == Verdict::Pass { "" } else { " checked" }
+            );
+        }
+    }
+    b.push_str(
+        "<button type=\"button\" id=\"show-all\" title=\"or open this page as report.html#all\">show all</button></div><div id=\"cases\">",
+    );
+    let chapter_order: BTreeMap<&str, usize> = report["chapters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, ch)| (text(ch, "chapter"), i))
+        .collect();
+    let mut ordered = cases.clone();
+    ordered.sort_by_key(|c| {
+        let group = if super::console::counts_against_json(c) {
+            0
+        } else if text(c, "verdict") != "pass" {
+            1
+        } else {
+            2
+        };
+        let chapter = chapter_order
+            .get(text(c, "chapter"))
+            .copied()
+            .unwrap_or(usize::MAX);
+        (group, chapter)
+    });
+    for c in ordered {
+        case_details(&mut b, c);
+    }
+    b.push_str("</div>");
     // Chapter × verdict.
     b.push_str("<h2>Chapters</h2><table id=\"chapters\">");
     verdict_header(&mut b, "chapter");
@@ -177,44 +255,81 @@ pub fn render(report: &Value) -> String {
         "<h2>Requirements not fully passed ({})</h2><table id=\"requirements\">",
         reqs.len()
     );
-    verdict_header(&mut b, "requirement");
+    verdict_header(&mut b, "requirement</th><th class=\"name\">text");
     for r in reqs {
         let _ = write!(
             b,
-            "<tr><td class=\"name\">{} <span class=\"muted\">{}</span></td><td>{}</td>",
-            esc(text(r, "id")),
+            "<tr data-req=\"{id}\"><td class=\"name\">{id} <span class=\"muted\">{}</span></td>\
+             <td class=\"text\">{}</td><td>{}</td>",
             esc(text(r, "level")),
-            r["counts"]["total"]
+            esc(text(r, "text")),
+            r["counts"]["total"],
+            id = esc(text(r, "id")),
         );
         verdict_cells(&mut b, &r["counts"]);
         b.push_str("</tr>");
     }
     b.push_str("</table>");
     b.push_str(&crate::bench::html_section(report));
-    // Cases, non-pass first, with evidence on click.
-    let cases: Vec<&Value> = report["cases"].as_array().into_iter().flatten().collect();
-    b.push_str("<h2>Cases</h2><div class=\"filters\">show: ");
-    for v in Verdict::ALL {
-        let n = cases
-            .iter()
-            .filter(|c| text(c, "verdict") == v.name())
-            .count();
-        if n > 0 {
-            let _ = write!(
-                b,
-                "<label><input type=\"checkbox\" value=\"{0}\" checked> {0} ({n})</label>",
-                v.name()
-            );
-        }
-    }
-    b.push_str("</div><div id=\"cases\">");
-    let mut ordered = cases.clone();
-    ordered.sort_by_key(|c| text(c, "verdict") == "pass");
-    for c in ordered {
-        case_details(&mut b, c);
-    }
-    b.push_str("</div></main>");
+    b.push_str("</main>");
     page(&format!("{name} — m2m-conformance report"), &b)
+}
+
+/// The profiles: claimed ones with CONFORMANT / NOT CONFORMANT and counts, and every other
+/// profile with whether this run fully meets it.
+fn profiles_section(report: &Value) -> String {
+    let all: Vec<&Value> = report["profiles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    if all.is_empty() {
+        return String::new();
+    }
+    let claimed = all.iter().any(|p| p["claimed"].as_bool().unwrap_or(false));
+    let mut b = format!(
+        "<h2>Profiles</h2><p class=\"muted\">{}</p><table id=\"profiles\"><tr><th class=\"name\">profile</th>\
+         <th class=\"name\">title</th><th class=\"name\">claimed</th><th class=\"name\">status</th>\
+         <th>met / cases</th><th>not run</th><th class=\"name\">not met</th></tr>",
+        if claimed {
+            "Claimed with --profile: every case of a claimed profile must run and pass (or be acceptable)."
+        } else {
+            "No profile claimed; the status says whether this run fully meets each."
+        }
+    );
+    for p in all {
+        let ok = p["conformant"].as_bool().unwrap_or(false);
+        let is_claimed = p["claimed"].as_bool().unwrap_or(false);
+        let status = match (is_claimed, ok) {
+            (_, true) => "CONFORMANT",
+            (true, false) => "NOT CONFORMANT",
+            (false, false) => "not met",
+        };
+        let cases = p["cases"].as_u64().unwrap_or(0);
+        let ran = p["ran"].as_u64().unwrap_or(0);
+        let not_met: Vec<String> = p["verdicts"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(v, _)| !matches!(v.as_str(), "pass" | "acceptable"))
+            .map(|(v, n)| format!("{n} {v}"))
+            .collect();
+        let _ = write!(
+            b,
+            "<tr data-profile=\"{name}\"{cls}><td class=\"name\"><code>{name}</code></td><td class=\"name\">{}</td>\
+             <td class=\"name\">{}</td><td class=\"name {}\">{status}</td><td>{} / {cases}</td><td>{}</td><td class=\"name\">{}</td></tr>",
+            esc(text(p, "title")),
+            if is_claimed { "claimed" } else { "" },
+            if ok { "profile-ok" } else if is_claimed { "profile-bad" } else { "muted" },
+            p["met"],
+            cases - ran.min(cases),
+            esc(&not_met.join(", ")),
+            name = esc(text(p, "name")),
+            cls = if is_claimed { " class=\"claimed\"" } else { "" },
+        );
+    }
+    b.push_str("</table>");
+    b
 }
 
 fn case_details(b: &mut String, c: &Value) {
@@ -227,9 +342,17 @@ fn case_details(b: &mut String, c: &Value) {
         .collect();
     let _ = write!(
         b,
-        "<details class=\"case\" data-verdict=\"{v}\" id=\"case-{id}\"><summary>\
-         <span class=\"tag {v}\">{v}</span><code>{ch}::{id}</code> <span class=\"muted\">{reqs}</span> {reason}</summary>",
+        "<details class=\"case\" data-verdict=\"{v}\" id=\"case-{id}\"{hidden}><summary>\
+         <span class=\"tag {v}\">{v}</span><code>{ch}::{id}</code> <span class=\"muted\">{reqs}</span>{profile} {reason}</summary>",
         v = esc(verdict),
+        hidden = if verdict == "pass" { " hidden" } else { "" },
+        profile = match c["profiles"].as_array() {
+            Some(p) if !p.is_empty() && !super::console::is_failure_name(verdict) && !matches!(verdict, "pass" | "acceptable") => format!(
+                " <strong>breaks claimed profile {}</strong>",
+                esc(&p.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+            ),
+            _ => String::new(),
+        },
         id = esc(text(c, "id")),
         ch = esc(text(c, "chapter")),
         reqs = esc(&reqs.join(" ")),
@@ -298,6 +421,67 @@ fn requirement_status(r: &Value) -> &'static str {
     }
 }
 
+/// Profile × implementation: `CONFORMANT` or `NOT (met/cases)`, `claimed` when the run
+/// claimed it, `–` for a report without profiles.
+fn matrix_profiles(reports: &[Value], names: &[String]) -> String {
+    let mut order: Vec<String> = Vec::new();
+    let mut titles: BTreeMap<String, String> = BTreeMap::new();
+    let mut cells: BTreeMap<(String, usize), &Value> = BTreeMap::new();
+    for (i, r) in reports.iter().enumerate() {
+        for p in r["profiles"].as_array().into_iter().flatten() {
+            let name = text(p, "name").to_owned();
+            if !order.contains(&name) {
+                order.push(name.clone());
+            }
+            titles.insert(name.clone(), text(p, "title").to_owned());
+            cells.insert((name, i), p);
+        }
+    }
+    if order.is_empty() {
+        return String::new();
+    }
+    let mut b = String::from(
+        "<h2>Profiles</h2><table id=\"matrix-profiles\"><tr><th class=\"name\">profile</th>",
+    );
+    for n in names {
+        let _ = write!(b, "<th>{}</th>", esc(n));
+    }
+    b.push_str("</tr>");
+    for name in &order {
+        let _ = write!(
+            b,
+            "<tr data-profile=\"{n}\"><td class=\"name\"><code>{n}</code> <span class=\"muted\">{}</span></td>",
+            esc(titles.get(name).map_or("", String::as_str)),
+            n = esc(name)
+        );
+        for i in 0..reports.len() {
+            match cells.get(&(name.clone(), i)) {
+                Some(p) => {
+                    let ok = p["conformant"].as_bool().unwrap_or(false);
+                    let claimed = if p["claimed"].as_bool().unwrap_or(false) {
+                        " (claimed)"
+                    } else {
+                        ""
+                    };
+                    if ok {
+                        let _ = write!(b, "<td class=\"v-pass\">CONFORMANT{claimed}</td>");
+                    } else {
+                        let _ = write!(
+                            b,
+                            "<td class=\"v-fail\">NOT ({}/{}){claimed}</td>",
+                            p["met"], p["cases"]
+                        );
+                    }
+                }
+                None => b.push_str("<td class=\"z\">–</td>"),
+            }
+        }
+        b.push_str("</tr>");
+    }
+    b.push_str("</table>");
+    b
+}
+
 /// Render several reports as one requirement × implementation matrix (plus a chapter table).
 pub fn render_matrix(reports: &[Value]) -> String {
     let names: Vec<String> = reports
@@ -317,6 +501,7 @@ pub fn render_matrix(reports: &[Value]) -> String {
          each cell: the worst verdict among the cases citing the requirement</div></header><main>",
         reports.len()
     );
+    b.push_str(&matrix_profiles(reports, &names));
     // Chapter summary: pass / total per implementation.
     let mut chapters: BTreeMap<String, Vec<Option<&Value>>> = BTreeMap::new();
     for (i, r) in reports.iter().enumerate() {

@@ -36,6 +36,7 @@ use serde_json::{json, Map, Value};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::{Message, WebSocket};
 
+use m2m_reference::molt::script::{HubFrame, HubStep};
 use m2m_reference::molt::{crypto, hub::iso8601, script};
 
 use super::{request_line, Evidence, Outcome, SetupError, Target, TesteeInfo};
@@ -183,43 +184,37 @@ impl MoltHubTarget {
     }
 
     fn run_script(&self, args: &Value) -> Result<Value, Outcome> {
-        let steps = args
-            .get("steps")
-            .and_then(Value::as_array)
-            .ok_or_else(|| Outcome::Error {
-                class: "bad_args".into(),
-                message: "`steps` must be an array".into(),
-            })?;
-        // Check first that every step can run live.
-        for s in steps {
-            if s.get("cleanup").is_some() {
-                return Err(unsupported(
-                    "a live hub cannot be made to run an ageing pass",
-                ));
-            }
-            let adv = s.get("advance_ms").and_then(Value::as_u64).unwrap_or(0);
-            if adv > MAX_LIVE_ADVANCE_MS {
-                return Err(unsupported("virtual time beyond 5 s"));
-            }
-            if (300..=700).contains(&(adv % 1000)) {
-                return Err(unsupported("sub-second timing that a live run cannot hold"));
-            }
-            if s.get("open").is_some()
-                && s.get("ip")
-                    .and_then(Value::as_str)
-                    .is_some_and(|ip| ip != "127.0.0.1")
-            {
-                return Err(unsupported("connections come from 127.0.0.1"));
-            }
-            let kinds = ["open", "send", "text", "close", "advance_ms", "http"];
-            if !s
-                .as_object()
-                .is_some_and(|o| o.keys().any(|k| kinds.contains(&k.as_str())))
-            {
+        let bad_args = |e: script::ScriptError| Outcome::Error {
+            class: "bad_args".into(),
+            message: e.0,
+        };
+        let script = match args {
+            Value::Object(m) => script::parse_hub_script(m).map_err(bad_args)?,
+            _ => {
                 return Err(Outcome::Error {
                     class: "bad_args".into(),
-                    message: "unknown step kind".into(),
-                });
+                    message: "arguments must be an object".into(),
+                })
+            }
+        };
+        // Check first that every step can run live.
+        for s in &script.steps {
+            match s {
+                HubStep::Cleanup => {
+                    return Err(unsupported(
+                        "a live hub cannot be made to run an ageing pass",
+                    ))
+                }
+                HubStep::Advance(adv) if *adv > MAX_LIVE_ADVANCE_MS => {
+                    return Err(unsupported("virtual time beyond 5 s"))
+                }
+                HubStep::Advance(adv) if (300..=700).contains(&(adv % 1000)) => {
+                    return Err(unsupported("sub-second timing that a live run cannot hold"))
+                }
+                HubStep::Open { ip, .. } if ip != "127.0.0.1" => {
+                    return Err(unsupported("connections come from 127.0.0.1"))
+                }
+                _ => {}
             }
         }
         let harness = |e: String| Outcome::HarnessError(e);
@@ -227,10 +222,7 @@ impl MoltHubTarget {
         std::thread::sleep(Duration::from_millis(1100));
         let base = self.baseline().map_err(harness)?;
         let start_real = now_ms();
-        let start_virtual = args
-            .get("start_ms")
-            .and_then(Value::as_u64)
-            .unwrap_or(script::DEFAULT_START_MS);
+        let start_virtual = script.start_ms;
         let mut advanced = 0u64;
         let mut names = script::IdNames::default();
         let mut minted: Vec<String> = Vec::new();
@@ -240,113 +232,116 @@ impl MoltHubTarget {
         let mut last: Option<String> = None;
         let mut outputs = Vec::new();
         let result = (|| -> Result<(), Outcome> {
-            for s in steps {
-                let out = if let Some(name) = s.get("open").and_then(Value::as_str) {
-                    let ws = self
-                        .connect(s.get("forwarded_for").and_then(Value::as_str))
-                        .map_err(harness)?;
-                    conns.push((name.to_owned(), ws));
-                    last = Some(name.to_owned());
-                    Value::Null
-                } else if s.get("send").is_some() || s.get("text").is_some() {
-                    let name = match s.get("conn").and_then(Value::as_str) {
-                        Some(n) => n.to_owned(),
-                        None => match &last {
-                            Some(n) => n.clone(),
-                            None => {
+            for s in &script.steps {
+                let out = match s {
+                    HubStep::Open {
+                        name,
+                        forwarded_for,
+                        ..
+                    } => {
+                        let ws = self.connect(forwarded_for.as_deref()).map_err(harness)?;
+                        conns.push((name.clone(), ws));
+                        last = Some(name.clone());
+                        Value::Null
+                    }
+                    HubStep::Send { conn, frame } => {
+                        let name = match (conn, &last) {
+                            (Some(n), _) | (None, Some(n)) => n.clone(),
+                            (None, None) => {
                                 conns
                                     .push(("default".into(), self.connect(None).map_err(harness)?));
                                 last = Some("default".into());
                                 "default".into()
                             }
-                        },
-                    };
-                    let text = match (s.get("send"), s.get("text")) {
-                        (Some(v), _) => names.to_ids(v).to_string(),
-                        (None, Some(t)) => t.as_str().unwrap_or_default().to_owned(),
-                        _ => unreachable!(),
-                    };
-                    let ws = conns
-                        .iter_mut()
-                        .find(|(n, _)| *n == name)
-                        .map(|(_, w)| w)
-                        .ok_or_else(|| harness(format!("connection `{name}` is not open")))?;
-                    let mut reply = Self::exchange(ws, &text).map_err(harness)?;
-                    let sent: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                    if sent.get("action").and_then(Value::as_str) == Some("register") {
-                        if let Some(id) = reply.get("id").and_then(Value::as_str) {
-                            if reply["status"] == "ok" {
-                                names.mint(id);
-                                minted.push(id.to_owned());
+                        };
+                        let text = match frame {
+                            HubFrame::Json(v) => names.to_ids(v).to_string(),
+                            HubFrame::Text(t) => t.clone(),
+                        };
+                        let ws = conns
+                            .iter_mut()
+                            .find(|(n, _)| *n == name)
+                            .map(|(_, w)| w)
+                            .ok_or_else(|| harness(format!("connection `{name}` is not open")))?;
+                        let mut reply = Self::exchange(ws, &text).map_err(harness)?;
+                        let sent: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                        if sent.get("action").and_then(Value::as_str) == Some("register") {
+                            if let Some(id) = reply.get("id").and_then(Value::as_str) {
+                                if reply["status"] == "ok" {
+                                    names.mint(id);
+                                    minted.push(id.to_owned());
+                                }
                             }
                         }
-                    }
-                    let virt = start_virtual + advanced;
-                    let real = start_real + advanced;
-                    if let Some(ts) = reply.get("timestamp").and_then(Value::as_u64) {
-                        if ts.abs_diff(now_ms()) < 2000 || ts.abs_diff(real) < 2000 {
-                            reply["timestamp"] = json!(virt);
-                        }
-                    }
-                    let act = sent.get("action").and_then(Value::as_str).unwrap_or("");
-                    if matches!(act, "heartbeat" | "status") && reply["status"] == "ok" {
-                        if let Some(id) = sent.get("id").and_then(Value::as_str) {
-                            if let Some(i) = minted.iter().position(|m| m == id) {
-                                seen[i] = advanced;
+                        let virt = start_virtual + advanced;
+                        let real = start_real + advanced;
+                        if let Some(ts) = reply.get("timestamp").and_then(Value::as_u64) {
+                            if ts.abs_diff(now_ms()) < 2000 || ts.abs_diff(real) < 2000 {
+                                reply["timestamp"] = json!(virt);
                             }
                         }
-                    }
-                    if act == "register" && reply["status"] == "ok" {
-                        seen.push(advanced);
-                    }
-                    normalise_lists(&mut reply, &minted);
-                    normalise_last_seen(&mut reply, &minted, &seen, advanced);
-                    if reply.get("hub").is_some() && reply.get("agents").is_some() {
-                        normalise_stats(&mut reply, &base["stats"], advanced);
-                    }
-                    names.to_names(&reply)
-                } else if let Some(name) = s.get("close").and_then(Value::as_str) {
-                    if let Some(i) = conns.iter().position(|(n, _)| n == name) {
-                        let (_, mut ws) = conns.remove(i);
-                        let _ = ws.close(None);
-                        let _ = ws.flush();
-                        // Drop the TCP connection now: a hub may wait for it after the close
-                        // frame. The hub then handles the close asynchronously.
-                        drop(ws);
-                        std::thread::sleep(Duration::from_millis(300));
-                    }
-                    Value::Null
-                } else if let Some(ms) = s.get("advance_ms").and_then(Value::as_u64) {
-                    std::thread::sleep(Duration::from_millis(ms));
-                    advanced += ms;
-                    Value::Null
-                } else if let Some(t) = s.get("http").and_then(Value::as_str) {
-                    let target = names_in_target(&names, &minted, t);
-                    let (status, mut body) = self.http_get(&target).map_err(harness)?;
-                    normalise_lists(&mut body, &minted);
-                    normalise_last_seen(&mut body, &minted, &seen, advanced);
-                    if let Some(total) = body.get("total").and_then(Value::as_u64) {
-                        let b = base["total"].as_u64().unwrap_or(0);
-                        body["total"] = json!(total.saturating_sub(b));
-                    }
-                    if let Some(ts) = body
-                        .get("timestamp")
-                        .and_then(Value::as_str)
-                        .and_then(parse_iso)
-                    {
-                        if ts.abs_diff(now_ms()) < 2000 {
-                            body["timestamp"] = json!(iso8601(start_virtual + advanced));
+                        let act = sent.get("action").and_then(Value::as_str).unwrap_or("");
+                        if matches!(act, "heartbeat" | "status") && reply["status"] == "ok" {
+                            if let Some(id) = sent.get("id").and_then(Value::as_str) {
+                                if let Some(i) = minted.iter().position(|m| m == id) {
+                                    seen[i] = advanced;
+                                }
+                            }
                         }
+                        if act == "register" && reply["status"] == "ok" {
+                            seen.push(advanced);
+                        }
+                        normalise_lists(&mut reply, &minted);
+                        normalise_last_seen(&mut reply, &minted, &seen, advanced);
+                        if reply.get("hub").is_some() && reply.get("agents").is_some() {
+                            normalise_stats(&mut reply, &base["stats"], advanced);
+                        }
+                        names.to_names(&reply)
                     }
-                    if status == 404 && body.get("websocket").is_some() {
-                        body["websocket"] = json!("ws://127.0.0.1:3000/ws");
+                    HubStep::Close(name) => {
+                        if let Some(i) = conns.iter().position(|(n, _)| n == name) {
+                            let (_, mut ws) = conns.remove(i);
+                            let _ = ws.close(None);
+                            let _ = ws.flush();
+                            // Drop the TCP connection now: a hub may wait for it after the close
+                            // frame. The hub then handles the close asynchronously.
+                            drop(ws);
+                            std::thread::sleep(Duration::from_millis(300));
+                        }
+                        Value::Null
                     }
-                    if body.get("hub").is_some() && body.get("agents").is_some() {
-                        normalise_stats(&mut body, &base["stats"], advanced);
+                    HubStep::Advance(ms) => {
+                        std::thread::sleep(Duration::from_millis(*ms));
+                        advanced += ms;
+                        Value::Null
                     }
-                    json!({"status": status, "body": names.to_names(&body)})
-                } else {
-                    Value::Null
+                    HubStep::Http(t) => {
+                        let target = names_in_target(&names, &minted, t);
+                        let (status, mut body) = self.http_get(&target).map_err(harness)?;
+                        normalise_lists(&mut body, &minted);
+                        normalise_last_seen(&mut body, &minted, &seen, advanced);
+                        if let Some(total) = body.get("total").and_then(Value::as_u64) {
+                            let b = base["total"].as_u64().unwrap_or(0);
+                            body["total"] = json!(total.saturating_sub(b));
+                        }
+                        if let Some(ts) = body
+                            .get("timestamp")
+                            .and_then(Value::as_str)
+                            .and_then(parse_iso)
+                        {
+                            if ts.abs_diff(now_ms()) < 2000 {
+                                body["timestamp"] = json!(iso8601(start_virtual + advanced));
+                            }
+                        }
+                        if status == 404 && body.get("websocket").is_some() {
+                            body["websocket"] = json!("ws://127.0.0.1:3000/ws");
+                        }
+                        if body.get("hub").is_some() && body.get("agents").is_some() {
+                            normalise_stats(&mut body, &base["stats"], advanced);
+                        }
+                        json!({"status": status, "body": names.to_names(&body)})
+                    }
+                    HubStep::Cleanup => Value::Null,
                 };
                 outputs.push(out);
             }
@@ -563,26 +558,27 @@ impl MoltPeerTarget {
         let mut stream =
             TcpStream::connect(&self.addr).map_err(|e| harness(format!("connect: {e}")))?;
         let mut buf = Vec::new();
-        let mut client_secret: Option<[u8; 32]> = None;
-        let mut session: Option<[u8; 32]> = None;
+        let mut sender = script::ScriptedSender::default();
         let mut acks = 0usize;
         let mut outputs = Vec::new();
-        for s in steps {
-            // Build the bytes exactly as the in-process script does.
-            let bytes = step_bytes(s, &mut client_secret, session).map_err(|e| Outcome::Error {
-                class: "bad_args".into(),
-                message: e,
-            })?;
+        for (i, s) in steps.iter().enumerate() {
+            // Build the bytes exactly as the in-process script does (one parser of steps).
+            let bytes = s
+                .as_object()
+                .ok_or_else(|| script::ScriptError(format!("step {i} is not an object")))
+                .and_then(|step| sender.step_bytes(i, step))
+                .map_err(|e| Outcome::Error {
+                    class: "bad_args".into(),
+                    message: e.0,
+                })?;
             stream
                 .write_all(&bytes)
                 .map_err(|e| harness(format!("write: {e}")))?;
             let mut replies = Self::read_lines(&mut stream, &mut buf, Duration::from_millis(300));
             for r in &mut replies {
                 if r.get("type").and_then(Value::as_str) == Some("handshake_ack") {
+                    sender.on_reply(r);
                     let real = r.get("key").and_then(Value::as_str).unwrap_or("");
-                    if let Some(secret) = client_secret {
-                        session = crypto::derive(&secret, real).ok();
-                    }
                     if crypto::parse_spki_b64(real).is_ok() {
                         if let Some(k) = keys.get(acks) {
                             r["key"] = json!(crypto::spki_b64(&crypto::public_key(k)));
@@ -616,79 +612,6 @@ impl MoltPeerTarget {
         }
         Ok(json!({ "outputs": outputs }))
     }
-}
-
-/// The bytes of one `molt.peer.run` step (spec section 7), for a live listener.
-fn step_bytes(
-    s: &Value,
-    client_secret: &mut Option<[u8; 32]>,
-    session: Option<[u8; 32]>,
-) -> Result<Vec<u8>, String> {
-    use m2m_reference::molt::p2p;
-    if let Some(p) = s.get("client_private_hex").and_then(Value::as_str) {
-        *client_secret = hex::decode(p).ok().and_then(|b| b.try_into().ok());
-    }
-    if let Some(t) = s.get("send").and_then(Value::as_str) {
-        return Ok(t.as_bytes().to_vec());
-    }
-    if let Some(h) = s.get("send_hex").and_then(Value::as_str) {
-        return hex::decode(h).map_err(|e| e.to_string());
-    }
-    if let Some(v) = s.get("line") {
-        return Ok(p2p::to_line(v).into_bytes());
-    }
-    if let Some(h) = s.get("handshake").and_then(Value::as_object) {
-        let mut m = Map::new();
-        m.insert("type".into(), json!("handshake"));
-        if let Some(p) = h.get("private_hex").and_then(Value::as_str) {
-            let k: [u8; 32] = hex::decode(p)
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or("private_hex")?;
-            *client_secret = Some(k);
-            m.insert(
-                "key".into(),
-                json!(crypto::spki_b64(&crypto::public_key(&k))),
-            );
-        } else {
-            *client_secret = None;
-            m.insert("key".into(), h.get("key").cloned().unwrap_or(Value::Null));
-        }
-        if let Some(f) = h.get("from") {
-            m.insert("from".into(), f.clone());
-        }
-        return Ok(p2p::to_line(&Value::Object(m)).into_bytes());
-    }
-    if let Some(m) = s.get("message").and_then(Value::as_object) {
-        let key: [u8; 32] = match m.get("key_hex").and_then(Value::as_str) {
-            Some(k) => hex::decode(k)
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or("key_hex")?,
-            None => session.ok_or("no session key")?,
-        };
-        let nonce: [u8; 12] = hex::decode(
-            m.get("nonce_hex")
-                .and_then(Value::as_str)
-                .unwrap_or("000000000000000000000000"),
-        )
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or("nonce_hex")?;
-        let pt = match (m.get("plaintext"), m.get("payload")) {
-            (Some(Value::String(t)), None) => t.as_bytes().to_vec(),
-            (None, Some(p)) => crypto::encode_payload(p),
-            _ => return Err("plaintext or payload".into()),
-        };
-        let data = crypto::seal(&key, &nonce, &pt);
-        return Ok(p2p::to_line(&p2p::message_frame(
-            m.get("messageType"),
-            &data,
-            m.get("correlationId"),
-        ))
-        .into_bytes());
-    }
-    Err("unknown step kind".into())
 }
 
 impl Target for MoltPeerTarget {

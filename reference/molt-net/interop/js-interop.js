@@ -133,6 +133,41 @@ async function main() {
     check('js broadcast reaches the rust agent', r.delivered === 1 && rust.messages.some((m) => m.type === 'alert'), r);
   } catch (e) { check('js broadcast reaches the rust agent', false, String(e)); }
 
+  // SDK parity: the Rust agent's commands against the JS agent.
+  try {
+    const out = await rust.cmd(`senddirect 127.0.0.1:${jsPortText} direct {"via":"address"}`);
+    await new Promise((res) => setTimeout(res, 300));
+    const got = jsInbox.find((m) => m.type === 'direct');
+    check('rust -> js sendDirect (no hub lookup) delivered', out.ok && out.ok.delivered && got && got.payload.via === 'address', { out, received: got });
+  } catch (e) { check('rust -> js sendDirect delivered', false, String(e)); }
+  try {
+    const r = await withTimeout(js.sendDirect(`127.0.0.1:${info.port}`, 'direct', { via: 'js' }), 10000, 'sendDirect');
+    await new Promise((res) => setTimeout(res, 300));
+    check('js -> rust sendDirect delivered', r.delivered && rust.messages.some((m) => m.type === 'direct' && m.payload.via === 'js'), r);
+  } catch (e) { check('js -> rust sendDirect delivered', false, String(e)); }
+  try {
+    const d = await rust.cmd('discover js status=online limit=5 offset=0');
+    const f = await rust.cmd('find js');
+    const l = await rust.cmd(`lookup ${jsId}`);
+    check('rust discover (filters, paging), find and lookup see the js agent',
+      d.ok && d.ok.agents.some((a) => a.id === jsId) && f.ok && f.ok.agents.some((a) => a.id === jsId)
+      && l.ok && /:\d+$/.test(l.ok.address), { d, f, l });
+  } catch (e) { check('rust discover/find/lookup see the js agent', false, String(e)); }
+  try {
+    const st = await rust.cmd('status busy {"mood":"calm"}');
+    const busy = await js.discover({ status: 'busy' });
+    const me = busy.find((p) => p.id === info.id);
+    const hb = await rust.cmd('heartbeat');
+    const online = await js.discover({ status: 'online' });
+    check('rust updateStatus with metadata is seen by the js agent; heartbeat sets it online again',
+      st.ok && me && me.metadata && me.metadata.mood === 'calm' && hb.ok && hb.ok.timestamp > 0
+      && online.some((p) => p.id === info.id), { st, me, hb });
+  } catch (e) { check('rust updateStatus seen by the js agent', false, String(e)); }
+  try {
+    const s = await rust.cmd('stats');
+    check('rust stats', s.ok && s.ok.agents && s.ok.agents.total >= 2, s);
+  } catch (e) { check('rust stats', false, String(e)); }
+
   rust.child.stdin.write('quit\n');
   await js.disconnect().catch(() => {});
   setTimeout(() => rust.child.kill(), 500);

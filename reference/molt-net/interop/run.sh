@@ -49,7 +49,7 @@ mkdir -p "$OUT"
 
 echo "== 1. through the Rust hub"
 HP=$(free_port)
-"$BIN" hub --listen 127.0.0.1:"$HP" 2>"$SCRATCH/ref-hub.log" & PIDS+=($!)
+"$BIN" hub --store memory --listen 127.0.0.1:"$HP" 2>"$SCRATCH/ref-hub.log" & PIDS+=($!)
 wait_port "$HP"
 status=0
 node "$ROOT/reference/molt-net/interop/js-interop.js" "$SCRATCH/js" "$BIN" "ws://127.0.0.1:$HP/ws" "$(free_port)" ref-hub \

@@ -1,8 +1,11 @@
-//! The hub server: axum routes over one shared [`Hub`]. [MOLT-HUB-*]
+//! The hub server: axum routes in front of one registry thread that owns the sans-IO
+//! [`Hub`] and its row store (memory, SQLite or PostgreSQL; see [`crate::store`]). The
+//! WebSocket and HTTP tasks send it jobs and await the replies; it also runs the ageing pass.
+//! [MOLT-HUB-*]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc as std_mpsc, Arc};
 use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -14,9 +17,11 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 
-use m2m_reference::molt::hub::{HttpReply, Hub};
+use m2m_reference::molt::hub::{HttpReply, Hub, Limits};
 
+use crate::store::{self, StoreSpec};
 use crate::{now_ms, OsRandom};
 
 /// Default cap on one WebSocket request frame, in bytes. [MOLT-HUB-008]
@@ -32,6 +37,13 @@ pub struct HubConfig {
     pub max_frame: usize,
     /// URL advertised in `GET /` and 404 bodies; defaults to `ws://<listen address>/ws`.
     pub ws_url: Option<String>,
+    /// Where rows are kept. [MOLT-HUB-063]
+    pub store: StoreSpec,
+    /// This hub's name in a shared store (rows it registered are set offline when a hub of
+    /// the same name starts); defaults to the listen address. [MOLT-HUB-064]
+    pub hub_name: Option<String>,
+    /// Retention policy and per-connection limits. [MOLT-HUB-060] … [MOLT-HUB-062]
+    pub limits: Limits,
 }
 
 impl Default for HubConfig {
@@ -40,45 +52,115 @@ impl Default for HubConfig {
             trust_forwarded_for: false,
             max_frame: DEFAULT_MAX_FRAME,
             ws_url: None,
+            store: StoreSpec::Memory,
+            hub_name: None,
+            limits: Limits::default(),
         }
     }
 }
 
+/// A hub that could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The listener failed.
+    #[error("listener: {0}")]
+    Io(#[from] std::io::Error),
+    /// The store could not be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] m2m_reference::molt::hub::StoreError),
+}
+
+/// Work for the registry thread.
+enum Job {
+    Open(u64, String, Option<String>),
+    Frame(u64, String, oneshot::Sender<Value>),
+    Close(u64),
+    Http(String, oneshot::Sender<HttpReply>),
+}
+
 struct Shared {
-    hub: Mutex<Hub>,
+    jobs: std_mpsc::Sender<Job>,
     next_conn: AtomicU64,
     config: HubConfig,
 }
 
 type AppState = Arc<Shared>;
 
-fn lock(s: &Shared) -> std::sync::MutexGuard<'_, Hub> {
-    // A panic while holding the lock cannot leave the registry half-updated in a way that
-    // matters more than stopping the hub would; keep serving.
-    s.hub.lock().unwrap_or_else(|p| p.into_inner())
+impl Shared {
+    fn send(&self, job: Job) {
+        // The registry thread lives as long as the process serves.
+        let _ = self.jobs.send(job);
+    }
 }
 
-/// Serve a hub on `listener` until the task is dropped.
-pub async fn serve(listener: TcpListener, config: HubConfig) -> std::io::Result<()> {
+/// The registry thread: owns the hub and its store, answers jobs in arrival order and runs
+/// the ageing passes (due every 30 s from start; checked at least every second).
+/// [MOLT-HUB-030]
+fn registry(mut hub: Hub, jobs: std_mpsc::Receiver<Job>) {
+    let mut ids = OsRandom;
+    loop {
+        let job = match jobs.recv_timeout(Duration::from_secs(1)) {
+            Ok(job) => Some(job),
+            Err(std_mpsc::RecvTimeoutError::Timeout) => None,
+            Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
+        };
+        let now = now_ms();
+        if let Err(e) = hub.advance_to(now) {
+            eprintln!("m2m-molt hub: ageing pass: {e}");
+        }
+        match job {
+            None => {}
+            Some(Job::Open(conn, ip, fwd)) => hub.open(conn, &ip, fwd.as_deref()),
+            Some(Job::Frame(conn, text, reply)) => {
+                let _ = reply.send(hub.handle_frame(conn, &text, now, &mut ids));
+            }
+            Some(Job::Close(conn)) => {
+                if let Err(e) = hub.close(conn) {
+                    eprintln!("m2m-molt hub: close: {e}");
+                }
+            }
+            Some(Job::Http(target, reply)) => {
+                let _ = reply.send(hub.http(&target, now));
+            }
+        }
+    }
+}
+
+/// Serve a hub on `listener` until the task is dropped. Opening the store (and migrating its
+/// schema) happens first; a failure there is returned before anything is served.
+pub async fn serve(listener: TcpListener, config: HubConfig) -> Result<(), ServeError> {
     let local = listener.local_addr()?;
-    let mut hub = Hub::new(now_ms());
-    hub.ws_url = config
+    let hub_name = config.hub_name.clone().unwrap_or_else(|| local.to_string());
+    let ws_url = config
         .ws_url
         .clone()
         .unwrap_or_else(|| format!("ws://{local}/ws"));
+    let (jobs, rx) = std_mpsc::channel::<Job>();
+    let (ready_tx, ready_rx) = oneshot::channel::<Result<(), ServeError>>();
+    let spec = config.store.clone();
+    let limits = config.limits;
+    std::thread::Builder::new()
+        .name("molt-registry".into())
+        .spawn(move || {
+            let rows = match store::open(&spec, &hub_name) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e.into()));
+                    return;
+                }
+            };
+            let mut hub = Hub::with_rows(now_ms(), rows, limits);
+            hub.ws_url = ws_url;
+            let _ = ready_tx.send(Ok(()));
+            registry(hub, rx);
+        })?;
+    ready_rx
+        .await
+        .map_err(|_| std::io::Error::other("the registry thread stopped"))??;
     let state: AppState = Arc::new(Shared {
-        hub: Mutex::new(hub),
+        jobs,
         next_conn: AtomicU64::new(1),
         config,
-    });
-    // Ageing passes: due every 30 s from start; checked every second. [MOLT-HUB-030]
-    let ticker = state.clone();
-    tokio::spawn(async move {
-        let mut iv = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            iv.tick().await;
-            lock(&ticker).advance_to(now_ms());
-        }
     });
     let app = Router::new()
         .route("/ws", get(ws_route))
@@ -90,7 +172,8 @@ pub async fn serve(listener: TcpListener, config: HubConfig) -> std::io::Result<
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .tcp_nodelay(true)
-    .await
+    .await?;
+    Ok(())
 }
 
 fn json_response(reply: HttpReply) -> Response {
@@ -119,8 +202,12 @@ fn json_response(reply: HttpReply) -> Response {
 /// Every non-WebSocket request: routed on the path only. [MOLT-HUB-050]
 async fn http_route(State(state): State<AppState>, uri: Uri) -> Response {
     let target = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
-    let reply = lock(&state).http(&target, now_ms());
-    json_response(reply)
+    let (tx, rx) = oneshot::channel();
+    state.send(Job::Http(target, tx));
+    match rx.await {
+        Ok(reply) => json_response(reply),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
 }
 
 async fn ws_route(
@@ -151,8 +238,7 @@ async fn ws_route(
 
 async fn connection(mut socket: WebSocket, state: AppState, ip: String, forwarded: Option<String>) {
     let conn = state.next_conn.fetch_add(1, Ordering::Relaxed);
-    lock(&state).open(conn, &ip, forwarded.as_deref());
-    let mut ids = OsRandom;
+    state.send(Job::Open(conn, ip, forwarded));
     while let Some(Ok(msg)) = socket.recv().await {
         let text = match msg {
             Message::Text(t) => t,
@@ -163,14 +249,16 @@ async fn connection(mut socket: WebSocket, state: AppState, ip: String, forwarde
         let reply: Value = if text.len() > state.config.max_frame {
             json!({"status": "error", "error": "frame_too_large"})
         } else {
-            let now = now_ms();
-            let mut hub = lock(&state);
-            hub.advance_to(now);
-            hub.handle_frame(conn, &text, now, &mut ids)
+            let (tx, rx) = oneshot::channel();
+            state.send(Job::Frame(conn, text, tx));
+            match rx.await {
+                Ok(v) => v,
+                Err(_) => break,
+            }
         };
         if socket.send(Message::Text(reply.to_string())).await.is_err() {
             break;
         }
     }
-    lock(&state).close(conn);
+    state.send(Job::Close(conn));
 }

@@ -19,6 +19,7 @@ use m2m_reference::molt::hub::IdSource;
 
 pub mod agent;
 pub mod hub;
+pub mod store;
 
 /// Milliseconds since the Unix epoch, the hub's and agent's clock.
 pub fn now_ms() -> u64 {

@@ -1,7 +1,7 @@
 //! `m2m-molt` — the runnable Molt-to-Molt reference hub and agent.
 //!
 //! ```text
-//! m2m-molt hub --listen 127.0.0.1:3000 [--trust-forwarded-for] [--max-frame BYTES]
+//! m2m-molt hub --listen 127.0.0.1:3000 [--store sqlite:PATH|postgres://…|memory] [--trust-forwarded-for]
 //! m2m-molt agent --hub ws://127.0.0.1:3000/ws --port 4000 [--capabilities a,b] [--echo]
 //! ```
 //!
@@ -9,9 +9,12 @@
 //! inbound message to stdout:
 //!
 //! ```text
-//! discover [cap,cap]          find CAP              lookup ID        stats
-//! send ID TYPE PAYLOAD        request ID TYPE PAYLOAD [timeout_ms]
-//! broadcast TYPE PAYLOAD [cap,cap]                  status STATUS    quit
+//! discover [cap,cap] [status=S] [limit=N] [offset=N]     find CAP [LIMIT]
+//! lookup ID (cached address)   agent ID (the hub's row)   stats   heartbeat
+//! send ID TYPE PAYLOAD         senddirect HOST:PORT TYPE PAYLOAD
+//! request ID TYPE PAYLOAD [timeout_ms]                   respond CORRELATION_ID PAYLOAD
+//! broadcast TYPE PAYLOAD [cap,cap]                       status STATUS|- [METADATA]
+//! disconnect (or quit)
 //! ```
 //!
 //! PAYLOAD is JSON when it parses as JSON, else the text itself.
@@ -24,8 +27,10 @@ use clap::{Parser, Subcommand};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use m2m_molt::agent::{Agent, AgentConfig};
+use m2m_molt::agent::{Agent, AgentConfig, AgentError, Discover, HubEvent};
 use m2m_molt::hub::{self, HubConfig};
+use m2m_molt::store::StoreSpec;
+use m2m_reference::molt::hub::Limits;
 
 #[derive(Parser)]
 #[command(
@@ -51,6 +56,23 @@ enum Command {
         /// Longest accepted WebSocket request, in bytes.
         #[arg(long, default_value_t = hub::DEFAULT_MAX_FRAME)]
         max_frame: usize,
+        /// Where agent rows are kept: `sqlite:PATH` (default: `sqlite:m2m-molt-hub.sqlite3` in
+        /// the working folder), `postgres://USER@HOST:PORT/DB` (shared by several hubs), or
+        /// `memory` (nothing survives a restart).
+        #[arg(long, default_value = "sqlite")]
+        store: String,
+        /// This hub's name in a shared store (default: the listen address).
+        #[arg(long)]
+        hub_name: Option<String>,
+        /// Successful `register` requests allowed per WebSocket connection.
+        #[arg(long, default_value_t = m2m_reference::molt::hub::DEFAULT_MAX_REGISTRATIONS_PER_CONN)]
+        max_registrations_per_conn: u32,
+        /// Largest stored capabilities + metadata of one agent, in bytes of JSON.
+        #[arg(long, default_value_t = m2m_reference::molt::hub::DEFAULT_MAX_METADATA_BYTES)]
+        max_metadata_bytes: usize,
+        /// Seconds an offline agent row is kept after it was last seen (0: forever).
+        #[arg(long, default_value_t = m2m_reference::molt::hub::DEFAULT_OFFLINE_RETENTION_MS / 1000)]
+        offline_retention_secs: u64,
     },
     /// Bounded loopback load against a hub: register N agents, then discover for a while.
     Load {
@@ -106,6 +128,19 @@ enum Command {
         /// Heartbeat period in seconds.
         #[arg(long, default_value_t = 30)]
         heartbeat: u64,
+        /// The `address` to register (`host:port`; only the port counts at the hub), for an
+        /// agent behind NAT or a port forward. Default: BIND:PORT.
+        #[arg(long)]
+        address: Option<String>,
+        /// Do not reconnect and re-register when the hub connection closes.
+        #[arg(long)]
+        no_reconnect: bool,
+        /// Milliseconds before each reconnection attempt.
+        #[arg(long, default_value_t = 5000)]
+        reconnect_ms: u64,
+        /// Seconds a looked-up address is cached.
+        #[arg(long, default_value_t = 60)]
+        cache_secs: u64,
     },
 }
 
@@ -125,59 +160,92 @@ fn print(v: Value) {
     println!("{v}");
 }
 
-async fn command(agent: &Agent, line: &str) -> Result<Value, String> {
-    let mut it = line.splitn(2, ' ');
-    let verb = it.next().unwrap_or("");
-    let rest = it.next().unwrap_or("").trim();
-    let mut words = rest.splitn(3, ' ');
+/// Split off the first word.
+fn word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.split_once(' ') {
+        Some((w, rest)) => (w, rest.trim_start()),
+        None => (s, ""),
+    }
+}
+
+/// `key=value` options at the end of a `discover` line.
+fn discover_query(rest: &str) -> Result<Discover, AgentError> {
+    let mut q = Discover::default();
+    for w in rest.split_whitespace() {
+        let num = |v: &str| {
+            v.parse::<u64>()
+                .map_err(|_| AgentError::Malformed(format!("`{w}`: not a number")))
+        };
+        match w.split_once('=') {
+            Some(("status", v)) => q.status = Some(v.to_owned()),
+            Some(("limit", v)) => q.limit = Some(num(v)?),
+            Some(("offset", v)) => q.offset = Some(num(v)?),
+            Some(("capabilities" | "caps", v)) => q.capabilities = caps(v),
+            Some(_) => return Err(AgentError::Malformed(format!("unknown option `{w}`"))),
+            None => q.capabilities = caps(w),
+        }
+    }
+    Ok(q)
+}
+
+fn listing(rows: Vec<m2m_molt::agent::AgentInfo>) -> Value {
+    json!({"count": rows.len(), "agents": rows.iter().map(|a| a.to_json()).collect::<Vec<_>>()})
+}
+
+/// One command line. [MOLT-SDK-001]
+async fn command(agent: &Agent, line: &str) -> Result<Value, AgentError> {
+    let (verb, rest) = word(line);
     match verb {
-        "discover" => {
-            agent
-                .hub_request(
-                    json!({"action": "discover", "id": agent.id(), "capabilities": caps(rest)}),
-                )
-                .await
-        }
+        "discover" => Ok(listing(agent.discover(&discover_query(rest)?).await?)),
         "find" => {
-            agent
-                .hub_request(json!({"action": "find", "capability": rest}))
-                .await
+            let (cap, limit) = word(rest);
+            let limit = limit.trim().parse::<u64>().ok();
+            Ok(listing(agent.find(cap, limit).await?))
         }
-        "lookup" => {
-            agent
-                .hub_request(json!({"action": "lookup", "id": rest}))
-                .await
-        }
-        "stats" => agent.hub_request(json!({"action": "stats"})).await,
+        "lookup" => Ok(json!({"address": agent.lookup(rest.trim()).await?})),
+        "agent" => Ok(agent.lookup_agent(rest.trim()).await?.to_json()),
+        "stats" => agent.stats().await,
+        "heartbeat" => Ok(json!({"timestamp": agent.heartbeat().await?})),
         "status" => {
-            agent
-                .hub_request(json!({"action": "status", "id": agent.id(), "status": rest}))
-                .await
+            let (status, meta) = word(rest);
+            let status = (!status.is_empty() && status != "-").then_some(status);
+            let meta = (!meta.is_empty()).then(|| payload(meta));
+            agent.update_status(status, meta).await?;
+            Ok(json!({"status": status, "updated": true}))
         }
-        "send" => {
-            let (to, ty, p) = (
-                words.next().unwrap_or(""),
-                words.next().unwrap_or(""),
-                words.next().unwrap_or(""),
-            );
-            let cid = agent.send(to, ty, payload(p)).await?;
+        "send" | "senddirect" => {
+            let (to, rest) = word(rest);
+            let (ty, p) = word(rest);
+            let cid = if verb == "send" {
+                agent.send(to, ty, payload(p)).await?
+            } else {
+                agent.send_direct(to, ty, payload(p)).await?
+            };
             Ok(json!({"delivered": true, "correlationId": cid}))
         }
         "request" => {
-            let (to, ty, p) = (
-                words.next().unwrap_or(""),
-                words.next().unwrap_or(""),
-                words.next().unwrap_or(""),
-            );
-            let r = agent
-                .request(to, ty, payload(p), Duration::from_secs(30))
-                .await?;
+            let (to, rest) = word(rest);
+            let (ty, p) = word(rest);
+            // A trailing whole number after a JSON payload is the timeout in milliseconds.
+            let (p, wait) = match p.rsplit_once(' ') {
+                Some((head, ms))
+                    if ms.parse::<u64>().is_ok() && serde_json::from_str::<Value>(head).is_ok() =>
+                {
+                    (head, Duration::from_millis(ms.parse().unwrap_or(0)))
+                }
+                _ => (p, m2m_molt::agent::REQUEST_TIMEOUT),
+            };
+            let r = agent.request(to, ty, payload(p), wait).await?;
             Ok(json!({"response": r}))
         }
+        "respond" => {
+            let (cid, p) = word(rest);
+            agent.respond_to(cid, payload(p)).await?;
+            Ok(json!({"responded": true}))
+        }
         "broadcast" => {
-            let mut w = rest.splitn(2, ' ');
-            let ty = w.next().unwrap_or("");
-            let tail = w.next().unwrap_or("");
+            let (ty, tail) = word(rest);
             // A trailing word without JSON punctuation is the capability list.
             let (p, c) = match tail.rsplit_once(' ') {
                 Some((p, c))
@@ -188,14 +256,14 @@ async fn command(agent: &Agent, line: &str) -> Result<Value, String> {
                 }
                 _ => (tail, Vec::new()),
             };
-            agent.broadcast(ty, payload(p), c).await
+            Ok(agent.broadcast(ty, payload(p), c).await?.to_json())
         }
-        _ => Err(format!("unknown command `{verb}`")),
+        _ => Err(AgentError::Malformed(format!("unknown command `{verb}`"))),
     }
 }
 
 async fn run_agent(cfg: AgentConfig) -> Result<(), String> {
-    let mut agent = Agent::start(cfg).await?;
+    let mut agent = Agent::start(cfg).await.map_err(|e| e.to_string())?;
     print(
         json!({"event": "ready", "id": agent.id(), "address": agent.address(), "port": agent.port()}),
     );
@@ -207,17 +275,24 @@ async fn run_agent(cfg: AgentConfig) -> Result<(), String> {
                 Some(ev) => { let mut v = ev.to_json(); v["event"] = json!("message"); print(v); }
                 None => return Ok(()),
             },
+            ev = agent.hub_events.recv() => match ev {
+                Some(HubEvent::Connected { id, address }) =>
+                    print(json!({"event": "connected", "id": id, "address": address})),
+                Some(HubEvent::Disconnected) => print(json!({"event": "disconnected"})),
+                None => {}
+            },
             line = stdin.next_line(), if stdin_open => match line {
                 Ok(Some(line)) => {
                     let line = line.trim();
                     if line.is_empty() { continue; }
-                    if line == "quit" {
-                        let _ = agent.hub_request(json!({"action": "disconnect", "id": agent.id()})).await;
-                        return Ok(());
+                    if line == "quit" || line == "disconnect" {
+                        let r = agent.disconnect().await;
+                        print(json!({"command": "disconnect", "ok": r.is_ok()}));
+                        return r.map_err(|e| e.to_string());
                     }
                     match command(&agent, line).await {
                         Ok(v) => print(json!({"command": line.split(' ').next(), "ok": v})),
-                        Err(e) => print(json!({"command": line.split(' ').next(), "error": e})),
+                        Err(e) => print(json!({"command": line.split(' ').next(), "error": e.to_string()})),
                     }
                 }
                 // Without stdin (e.g. started in the background) the agent keeps serving.
@@ -295,25 +370,47 @@ async fn run(cli: Cli) -> ExitCode {
             listen,
             trust_forwarded_for,
             max_frame,
-        } => match tokio::net::TcpListener::bind(&listen).await {
-            Ok(l) => {
-                eprintln!(
-                    "m2m-molt hub listening on http://{} (WebSocket /ws)",
-                    l.local_addr().map_or(listen.clone(), |a| a.to_string())
-                );
-                hub::serve(
-                    l,
-                    HubConfig {
-                        trust_forwarded_for,
-                        max_frame,
-                        ws_url: None,
-                    },
-                )
-                .await
-                .map_err(|e| e.to_string())
+            store,
+            hub_name,
+            max_registrations_per_conn,
+            max_metadata_bytes,
+            offline_retention_secs,
+        } => {
+            let store: StoreSpec = match store.parse() {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("m2m-molt: --store: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match tokio::net::TcpListener::bind(&listen).await {
+                Ok(l) => {
+                    eprintln!(
+                        "m2m-molt hub listening on http://{} (WebSocket /ws), store {store}",
+                        l.local_addr().map_or(listen.clone(), |a| a.to_string())
+                    );
+                    hub::serve(
+                        l,
+                        HubConfig {
+                            trust_forwarded_for,
+                            max_frame,
+                            ws_url: None,
+                            store,
+                            hub_name,
+                            limits: Limits {
+                                max_registrations_per_conn,
+                                max_metadata_bytes,
+                                offline_retention_ms: (offline_retention_secs > 0)
+                                    .then(|| offline_retention_secs.saturating_mul(1000)),
+                            },
+                        },
+                    )
+                    .await
+                    .map_err(|e| e.to_string())
+                }
+                Err(e) => Err(format!("cannot listen on {listen}: {e}")),
             }
-            Err(e) => Err(format!("cannot listen on {listen}: {e}")),
-        },
+        }
         Command::Load {
             hub,
             agents,
@@ -349,6 +446,10 @@ async fn run(cli: Cli) -> ExitCode {
             metadata,
             echo,
             heartbeat,
+            address,
+            no_reconnect,
+            reconnect_ms,
+            cache_secs,
         } => {
             let metadata = match serde_json::from_str(&metadata) {
                 Ok(m) => m,
@@ -365,6 +466,10 @@ async fn run(cli: Cli) -> ExitCode {
                 metadata,
                 echo,
                 heartbeat: Duration::from_secs(heartbeat.max(1)),
+                address,
+                auto_reconnect: !no_reconnect,
+                reconnect_delay: Duration::from_millis(reconnect_ms),
+                cache_ttl: Duration::from_secs(cache_secs),
             })
             .await
         }

@@ -236,6 +236,9 @@ enum Command {
     /// Session protocol helpers: print a HELLO, or play a scripted scenario.
     #[command(subcommand)]
     Session(SessionCommand),
+    /// SSE streaming codec (spec 26-streaming): stdin as one chunk, the output exactly.
+    #[command(subcommand)]
+    Stream(m2m_reference::streaming::cli::StreamCommand),
     /// Serve the M2M HTTP API (spec 13-http) on 127.0.0.1 until killed.
     Server {
         /// TCP port.
@@ -307,6 +310,13 @@ enum SessionCommand {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Session(cmd) => commands::session(cmd),
+        Command::Stream(cmd) => {
+            let (stdin, stdout) = (&mut std::io::stdin().lock(), &mut std::io::stdout().lock());
+            match m2m_reference::streaming::cli::execute(&cmd, stdin, stdout) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err((class, message)) => commands::fail(class, message),
+            }
+        }
         Command::Server {
             port,
             host,

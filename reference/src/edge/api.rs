@@ -83,7 +83,10 @@ impl ApiServer {
         let core = Arc::clone(&self.core);
         let sweep = Arc::new(move || {
             let mut s = core.lock().unwrap_or_else(|p| p.into_inner());
-            s.sweep(super::now_ms());
+            if s.sweep(super::now_ms()) > 0 {
+                drop(s);
+                super::release_free_memory();
+            }
         });
         http::serve(
             self.listener,

@@ -28,6 +28,116 @@ pub const OFFLINE_AFTER_MS: u64 = 300_000;
 pub const ADDRESS_MAX_CHARS: usize = 50;
 /// See [`ADDRESS_MAX_CHARS`].
 pub const STATUS_MAX_CHARS: usize = 20;
+/// Default number of successful `register` requests one connection may make. [MOLT-HUB-061]
+pub const DEFAULT_MAX_REGISTRATIONS_PER_CONN: u32 = 16;
+/// Default cap on the stored capabilities plus metadata of one row (bytes of compact JSON).
+/// [MOLT-HUB-062]
+pub const DEFAULT_MAX_METADATA_BYTES: usize = 64 * 1024;
+/// Default time an `offline` row is kept after it was last seen: 7 days. [MOLT-HUB-060]
+pub const DEFAULT_OFFLINE_RETENTION_MS: u64 = 7 * 24 * 3600 * 1000;
+
+/// Retention policy and per-connection limits of a hub. [MOLT-HUB-060] … [MOLT-HUB-062]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Successful registrations allowed per connection; further ones are answered
+    /// `too_many_registrations`. [MOLT-HUB-061]
+    pub max_registrations_per_conn: u32,
+    /// Largest stored `capabilities` + `metadata` (compact JSON bytes); a `register` or a
+    /// `status` merge beyond it is answered `metadata_too_large`. [MOLT-HUB-062]
+    pub max_metadata_bytes: usize,
+    /// An `offline` row last seen longer ago than this is deleted by the ageing pass;
+    /// `None` keeps rows forever. [MOLT-HUB-060]
+    pub offline_retention_ms: Option<u64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_registrations_per_conn: DEFAULT_MAX_REGISTRATIONS_PER_CONN,
+            max_metadata_bytes: DEFAULT_MAX_METADATA_BYTES,
+            offline_retention_ms: Some(DEFAULT_OFFLINE_RETENTION_MS),
+        }
+    }
+}
+
+/// A failure of the row store behind a hub (an I/O edge: a database error). The hub answers
+/// the request as it answers a storage rejection (MOLT-HUB-006). [MOLT-HUB-063]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("agent store: {0}")]
+pub struct StoreError(pub String);
+
+/// Where a hub keeps its rows. The hub decides every outcome; a store only keeps, finds and
+/// lists rows, so the semantics are the same over every store: [`MemoryRows`] here, SQLite
+/// and PostgreSQL in the runnable hub (crate `m2m-molt`). [MOLT-HUB-063]
+pub trait Rows: Send {
+    /// Store a new row; the store assigns [`Agent::seq`] (registration order, unique across
+    /// every hub sharing the store) and returns the row as stored.
+    fn insert(&mut self, agent: Agent) -> Result<Agent, StoreError>;
+    /// The row with this id.
+    fn get(&mut self, id: &str) -> Result<Option<Agent>, StoreError>;
+    /// Write back the mutable fields (status, metadata, last seen) of an existing row.
+    fn update(&mut self, agent: &Agent) -> Result<(), StoreError>;
+    /// Delete rows by id.
+    fn remove(&mut self, ids: &[String]) -> Result<(), StoreError>;
+    /// Visit every row, in any order.
+    fn scan(&mut self, visit: &mut dyn FnMut(&Agent)) -> Result<(), StoreError>;
+}
+
+/// Rows in memory (a store for tests and scripted runs; nothing survives the process).
+#[derive(Debug, Default, Clone)]
+pub struct MemoryRows {
+    rows: BTreeMap<u64, Agent>,
+    index: HashMap<String, u64>,
+    seq: u64,
+}
+
+impl MemoryRows {
+    /// Keep a row whose [`Agent::seq`] another store assigned (a cache in front of a file).
+    pub fn insert_with_seq(&mut self, agent: Agent) {
+        self.seq = self.seq.max(agent.seq);
+        if let Some(old) = self.index.insert(agent.id.clone(), agent.seq) {
+            self.rows.remove(&old);
+        }
+        self.rows.insert(agent.seq, agent);
+    }
+}
+
+impl Rows for MemoryRows {
+    fn insert(&mut self, mut agent: Agent) -> Result<Agent, StoreError> {
+        self.seq += 1;
+        agent.seq = self.seq;
+        self.index.insert(agent.id.clone(), agent.seq);
+        self.rows.insert(agent.seq, agent.clone());
+        Ok(agent)
+    }
+
+    fn get(&mut self, id: &str) -> Result<Option<Agent>, StoreError> {
+        Ok(self.index.get(id).and_then(|s| self.rows.get(s)).cloned())
+    }
+
+    fn update(&mut self, agent: &Agent) -> Result<(), StoreError> {
+        if let Some(row) = self.index.get(&agent.id).and_then(|s| self.rows.get_mut(s)) {
+            row.status.clone_from(&agent.status);
+            row.metadata.clone_from(&agent.metadata);
+            row.last_seen_ms = agent.last_seen_ms;
+        }
+        Ok(())
+    }
+
+    fn remove(&mut self, ids: &[String]) -> Result<(), StoreError> {
+        for id in ids {
+            if let Some(s) = self.index.remove(id) {
+                self.rows.remove(&s);
+            }
+        }
+        Ok(())
+    }
+
+    fn scan(&mut self, visit: &mut dyn FnMut(&Agent)) -> Result<(), StoreError> {
+        self.rows.values().for_each(visit);
+        Ok(())
+    }
+}
 
 /// Where agent ids come from: each must be 32 lower-case hex digits (128 random bits in a
 /// live hub). [MOLT-HUB-010]
@@ -73,7 +183,7 @@ pub fn is_agent_id(s: &str) -> bool {
 /// A WebSocket connection handle chosen by the caller.
 pub type ConnId = u64;
 
-/// One registered agent (a row; rows are never deleted).
+/// One registered agent (a row; only the retention policy deletes rows). [MOLT-HUB-060]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Agent {
     /// Hub-minted id.
@@ -88,13 +198,16 @@ pub struct Agent {
     pub status: String,
     /// Last register / heartbeat / status time.
     pub last_seen_ms: u64,
-    seq: u64,
+    /// Registration order, assigned by the store (ties in listings: newest first).
+    pub seq: u64,
 }
 
 #[derive(Debug, Clone)]
 struct Conn {
     remote_ip: String,
     agent_id: Option<String>,
+    /// Every id registered on this connection (at most the per-connection limit).
+    registered: Vec<String>,
 }
 
 /// A reply to an HTTP request.
@@ -114,18 +227,32 @@ pub struct HttpReply {
 struct Fault;
 
 /// The registry. [MOLT-HUB-001]
-#[derive(Debug, Clone)]
 pub struct Hub {
-    agents: Vec<Agent>,
-    index: HashMap<String, usize>,
+    rows: Box<dyn Rows>,
+    limits: Limits,
     conns: HashMap<ConnId, Conn>,
     clients: BTreeMap<String, ()>,
     connections_total: u64,
     start_ms: u64,
     next_cleanup_ms: u64,
-    seq: u64,
     /// The WebSocket URL advertised in `GET /` and 404 bodies.
     pub ws_url: String,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("limits", &self.limits)
+            .field("connections", &self.conns.len())
+            .field("connections_total", &self.connections_total)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<StoreError> for Fault {
+    fn from(_: StoreError) -> Fault {
+        Fault
+    }
 }
 
 fn truthy(v: Option<&Value>) -> bool {
@@ -144,6 +271,23 @@ fn sql_text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// Bytes of a value's compact JSON text. [MOLT-HUB-062]
+fn json_len(v: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
 }
 
 fn has_nul(v: &Value) -> bool {
@@ -203,36 +347,61 @@ fn page_number(v: &Value, bool_ok: bool) -> Result<u64, Fault> {
 }
 
 impl Hub {
-    /// An empty hub started at `start_ms`. [MOLT-HUB-001]
+    /// An empty in-memory hub started at `start_ms`, with the default limits. [MOLT-HUB-001]
     pub fn new(start_ms: u64) -> Self {
+        Hub::with_rows(start_ms, Box::<MemoryRows>::default(), Limits::default())
+    }
+
+    /// A hub over a row store, started at `start_ms`. [MOLT-HUB-063]
+    pub fn with_rows(start_ms: u64, rows: Box<dyn Rows>, limits: Limits) -> Self {
         Hub {
-            agents: Vec::new(),
-            index: HashMap::new(),
+            rows,
+            limits,
             conns: HashMap::new(),
             clients: BTreeMap::new(),
             connections_total: 0,
             start_ms,
             next_cleanup_ms: start_ms + CLEANUP_PERIOD_MS,
-            seq: 0,
             ws_url: "ws://127.0.0.1:3000/ws".into(),
         }
     }
 
-    /// All rows, in registration order.
-    pub fn agents(&self) -> &[Agent] {
-        &self.agents
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Every row, in registration order.
+    pub fn agents(&mut self) -> Result<Vec<Agent>, StoreError> {
+        let mut all = Vec::new();
+        self.rows.scan(&mut |a| all.push(a.clone()))?;
+        all.sort_by_key(|a| a.seq);
+        Ok(all)
     }
 
     /// A row by id.
-    pub fn agent(&self, id: &str) -> Option<&Agent> {
-        self.index.get(id).map(|&i| &self.agents[i])
+    pub fn agent(&mut self, id: &str) -> Result<Option<Agent>, StoreError> {
+        self.rows.get(id)
     }
 
-    fn agent_mut(&mut self, id: &str) -> Option<&mut Agent> {
-        self.index
-            .get(id)
-            .copied()
-            .map(move |i| &mut self.agents[i])
+    /// Rows that `keep` selects (cloned), in any order.
+    fn select(&mut self, keep: &dyn Fn(&Agent) -> bool) -> Result<Vec<Agent>, StoreError> {
+        let mut out = Vec::new();
+        self.rows.scan(&mut |a| {
+            if keep(a) {
+                out.push(a.clone());
+            }
+        })?;
+        Ok(out)
+    }
+
+    /// Change the row `id` (when it exists) and write it back.
+    fn modify(&mut self, id: &str, change: impl FnOnce(&mut Agent)) -> Result<(), StoreError> {
+        if let Some(mut a) = self.rows.get(id)? {
+            change(&mut a);
+            self.rows.update(&a)?;
+        }
+        Ok(())
     }
 
     /// A WebSocket connection opened from `peer_ip` (a `::ffff:` IPv4-mapped prefix is
@@ -250,46 +419,69 @@ impl Hub {
             Conn {
                 remote_ip,
                 agent_id: None,
+                registered: Vec::new(),
             },
         );
     }
 
-    /// The connection closed: the last agent registered on it becomes `offline`.
-    /// [MOLT-HUB-032]
-    pub fn close(&mut self, conn: ConnId) {
+    /// The connection closed: the last agent registered on it becomes `offline`, and no id
+    /// registered on it counts as active any more. [MOLT-HUB-032] [MOLT-HUB-040]
+    pub fn close(&mut self, conn: ConnId) -> Result<(), StoreError> {
         if let Some(c) = self.conns.remove(&conn) {
+            for id in &c.registered {
+                self.clients.remove(id);
+            }
             if let Some(id) = c.agent_id {
-                self.clients.remove(&id);
-                if let Some(a) = self.agent_mut(&id) {
-                    a.status = "offline".into();
-                }
+                self.modify(&id, |a| a.status = "offline".into())?;
             }
         }
+        Ok(())
     }
 
     /// Run every ageing pass due at or before `now_ms` (one each 30 s from start), each at
-    /// its own scheduled time. [MOLT-HUB-030]
-    pub fn advance_to(&mut self, now_ms: u64) {
+    /// its own scheduled time. A hub that was stopped longer than a period runs the passes it
+    /// missed one after another. [MOLT-HUB-030]
+    pub fn advance_to(&mut self, now_ms: u64) -> Result<(), StoreError> {
         while self.next_cleanup_ms <= now_ms {
             let at = self.next_cleanup_ms;
-            self.cleanup(at);
             self.next_cleanup_ms += CLEANUP_PERIOD_MS;
+            self.cleanup(at)?;
         }
+        Ok(())
     }
 
     /// One ageing pass at `now_ms`: `online` rows last seen more than 2 min ago become `idle`,
-    /// then `idle` rows last seen more than 5 min ago become `offline`. [MOLT-HUB-031]
-    pub fn cleanup(&mut self, now_ms: u64) {
-        for a in &mut self.agents {
-            if a.status == "online" && a.last_seen_ms + IDLE_AFTER_MS < now_ms {
-                a.status = "idle".into();
+    /// then `idle` rows last seen more than 5 min ago become `offline` [MOLT-HUB-031]; then
+    /// `offline` rows older than the retention period are deleted [MOLT-HUB-060].
+    pub fn cleanup(&mut self, now_ms: u64) -> Result<(), StoreError> {
+        let retention = self.limits.offline_retention_ms;
+        let mut changed = Vec::new();
+        let mut expired = Vec::new();
+        self.rows.scan(&mut |a| {
+            let mut status = a.status.as_str();
+            if status == "online" && a.last_seen_ms + IDLE_AFTER_MS < now_ms {
+                status = "idle";
             }
-        }
-        for a in &mut self.agents {
-            if a.status == "idle" && a.last_seen_ms + OFFLINE_AFTER_MS < now_ms {
-                a.status = "offline".into();
+            if status == "idle" && a.last_seen_ms + OFFLINE_AFTER_MS < now_ms {
+                status = "offline";
             }
+            if status == "offline"
+                && retention.is_some_and(|r| a.last_seen_ms.saturating_add(r) < now_ms)
+            {
+                expired.push(a.id.clone());
+            } else if status != a.status {
+                let mut b = a.clone();
+                b.status = status.to_owned();
+                changed.push(b);
+            }
+        })?;
+        for a in &changed {
+            self.rows.update(a)?;
         }
+        if !expired.is_empty() {
+            self.rows.remove(&expired)?;
+        }
+        Ok(())
     }
 
     /// Handle one WebSocket text frame from `conn` at `now_ms`; returns the one reply frame.
@@ -313,13 +505,13 @@ impl Hub {
         let action = req.get("action").and_then(Value::as_str).unwrap_or("");
         let result = match action {
             "register" => self.register(conn, req, now_ms, ids),
-            "heartbeat" => Ok(self.heartbeat(req, now_ms)),
+            "heartbeat" => self.heartbeat(req, now_ms),
             "discover" => self.discover(req, now_ms),
             "find" => self.find(req),
-            "lookup" => Ok(self.lookup(req)),
+            "lookup" => self.lookup(req),
             "status" => self.status(req, now_ms),
             "disconnect" => self.disconnect(req),
-            "stats" => Ok(self.stats(now_ms)),
+            "stats" => self.stats(now_ms).map_err(Fault::from),
             _ => Ok(json!({"status": "error", "error": "unknown_action"})),
         };
         let Ok(mut reply) = result else {
@@ -362,34 +554,40 @@ impl Hub {
         {
             return Err(Fault);
         }
+        let registered = self.conns.get(&conn).map_or(0, |c| c.registered.len());
+        if registered >= self.limits.max_registrations_per_conn as usize {
+            return Ok(json!({"status": "error", "error": "too_many_registrations"}));
+        }
+        if json_len(&capabilities) + json_len(&metadata) > self.limits.max_metadata_bytes {
+            return Ok(json!({"status": "error", "error": "metadata_too_large"}));
+        }
         let id = ids.next_id();
-        self.seq += 1;
-        self.index.insert(id.clone(), self.agents.len());
-        self.agents.push(Agent {
+        self.rows.insert(Agent {
             id: id.clone(),
             address: address.clone(),
             capabilities,
             metadata,
             status: "online".into(),
             last_seen_ms: now_ms,
-            seq: self.seq,
-        });
+            seq: 0,
+        })?;
         if let Some(c) = self.conns.get_mut(&conn) {
             c.agent_id = Some(id.clone());
+            c.registered.push(id.clone());
         }
         self.clients.insert(id.clone(), ());
         Ok(json!({"status": "ok", "id": id, "address": address}))
     }
 
     /// `heartbeat` → `{status, timestamp}`; revives any named row. [MOLT-HUB-014]
-    fn heartbeat(&mut self, req: &Map<String, Value>, now_ms: u64) -> Value {
+    fn heartbeat(&mut self, req: &Map<String, Value>, now_ms: u64) -> Result<Value, Fault> {
         if let Some(id) = req.get("id").filter(|v| !v.is_null()).map(sql_text) {
-            if let Some(a) = self.agent_mut(&id) {
+            self.modify(&id, |a| {
                 a.status = "online".into();
                 a.last_seen_ms = now_ms;
-            }
+            })?;
         }
-        json!({"status": "ok", "timestamp": now_ms})
+        Ok(json!({"status": "ok", "timestamp": now_ms}))
     }
 
     fn page(
@@ -424,7 +622,7 @@ impl Hub {
     }
 
     /// `discover` → `{status, count, limit, offset, agents}`. [MOLT-HUB-020] … [MOLT-HUB-024]
-    fn discover(&self, req: &Map<String, Value>, now_ms: u64) -> Result<Value, Fault> {
+    fn discover(&mut self, req: &Map<String, Value>, now_ms: u64) -> Result<Value, Fault> {
         let (limit, limit_v) = Self::page(req, "limit", DEFAULT_LIMIT, true)?;
         let (offset, offset_v) = Self::page(req, "offset", 0, false)?;
         let exclude = req.get("id").filter(|v| truthy(Some(v))).map(sql_text);
@@ -448,17 +646,14 @@ impl Hub {
             _ => None,
         };
         let status = req.get("status").filter(|v| truthy(Some(v))).map(sql_text);
-        let mut rows: Vec<&Agent> = self
-            .agents
-            .iter()
-            .filter(|a| a.status != "offline")
-            .filter(|a| exclude.as_deref() != Some(a.id.as_str()))
-            .filter(|a| {
-                caps.as_ref()
+        let mut rows = self.select(&|a| {
+            a.status != "offline"
+                && exclude.as_deref() != Some(a.id.as_str())
+                && caps
+                    .as_ref()
                     .is_none_or(|c| c.iter().any(|k| jsonb_has(&a.capabilities, k)))
-            })
-            .filter(|a| status.as_deref().is_none_or(|s| a.status == s))
-            .collect();
+                && status.as_deref().is_none_or(|s| a.status == s)
+        })?;
         // Seconds since last seen ascending; ties: most recent first, then newest row first.
         rows.sort_by(|x, y| {
             self.seconds_ago(x, now_ms)
@@ -467,7 +662,7 @@ impl Hub {
                 .then(y.seq.cmp(&x.seq))
         });
         let agents: Vec<Value> = rows
-            .into_iter()
+            .iter()
             .skip(offset as usize)
             .take(limit as usize)
             .map(|a| self.listing_row(a, now_ms))
@@ -479,17 +674,13 @@ impl Hub {
 
     /// `find` → `{status, count, agents}`: online rows having the capability, caller
     /// included, most recently seen first. [MOLT-HUB-025]
-    fn find(&self, req: &Map<String, Value>) -> Result<Value, Fault> {
+    fn find(&mut self, req: &Map<String, Value>) -> Result<Value, Fault> {
         let (limit, _) = Self::page(req, "limit", FIND_DEFAULT_LIMIT, true)?;
         let (offset, _) = Self::page(req, "offset", 0, false)?;
         let capability = req.get("capability").filter(|v| !v.is_null()).map(sql_text);
-        let mut rows: Vec<&Agent> = match &capability {
+        let mut rows = match &capability {
             None => Vec::new(),
-            Some(c) => self
-                .agents
-                .iter()
-                .filter(|a| a.status == "online" && jsonb_has(&a.capabilities, c))
-                .collect(),
+            Some(c) => self.select(&|a| a.status == "online" && jsonb_has(&a.capabilities, c))?,
         };
         rows.sort_by(|x, y| y.last_seen_ms.cmp(&x.last_seen_ms).then(y.seq.cmp(&x.seq)));
         let agents: Vec<Value> = rows
@@ -503,18 +694,17 @@ impl Hub {
 
     /// `lookup` → `{status, agent}` or `agent_not_found`; offline rows are returned.
     /// [MOLT-HUB-026]
-    fn lookup(&self, req: &Map<String, Value>) -> Value {
-        let found = req
-            .get("id")
-            .filter(|v| !v.is_null())
-            .map(sql_text)
-            .and_then(|id| self.agent(&id));
-        match found {
+    fn lookup(&mut self, req: &Map<String, Value>) -> Result<Value, Fault> {
+        let found = match req.get("id").filter(|v| !v.is_null()).map(sql_text) {
+            Some(id) => self.rows.get(&id)?,
+            None => None,
+        };
+        Ok(match found {
             Some(a) => json!({"status": "ok", "agent": {
                 "id": a.id, "address": a.address, "capabilities": a.capabilities,
                 "metadata": a.metadata, "status": a.status}}),
             None => json!({"status": "error", "error": "agent_not_found"}),
-        }
+        })
     }
 
     /// `status` → `{status}`: refreshes last-seen, replaces the status, merges metadata.
@@ -533,14 +723,22 @@ impl Hub {
             return Err(Fault);
         }
         let id = req.get("id").filter(|v| !v.is_null()).map(sql_text);
-        if let Some(a) = id.as_deref().and_then(|id| self.agent_mut(id)) {
+        if let Some(mut a) = match id {
+            Some(id) => self.rows.get(&id)?,
+            None => None,
+        } {
+            if let Some(m) = &metadata {
+                let merged = jsonb_concat(&a.metadata, m);
+                if json_len(&a.capabilities) + json_len(&merged) > self.limits.max_metadata_bytes {
+                    return Ok(json!({"status": "error", "error": "metadata_too_large"}));
+                }
+                a.metadata = merged;
+            }
             if let Some(s) = &status {
                 a.status = s.clone();
             }
-            if let Some(m) = &metadata {
-                a.metadata = jsonb_concat(&a.metadata, m);
-            }
             a.last_seen_ms = now_ms;
+            self.rows.update(&a)?;
         }
         Ok(json!({"status": "ok"}))
     }
@@ -550,9 +748,7 @@ impl Hub {
     fn disconnect(&mut self, req: &Map<String, Value>) -> Result<Value, Fault> {
         let raw = req.get("id");
         if let Some(id) = raw.filter(|v| !v.is_null()).map(sql_text) {
-            if let Some(a) = self.agent_mut(&id) {
-                a.status = "offline".into();
-            }
+            self.modify(&id, |a| a.status = "offline".into())?;
             self.clients.remove(&id);
         }
         // The JS hub logs `id.slice(0, 8)`, which throws for numbers, booleans and objects
@@ -563,16 +759,26 @@ impl Hub {
         }
     }
 
-    fn counts(&self) -> (usize, usize, usize, usize) {
-        let n = |s: &str| self.agents.iter().filter(|a| a.status == s).count();
-        (self.agents.len(), n("online"), n("idle"), n("offline"))
+    fn counts(&mut self) -> Result<(usize, usize, usize, usize), StoreError> {
+        let mut c = (0, 0, 0, 0);
+        self.rows.scan(&mut |a| {
+            c.0 += 1;
+            match a.status.as_str() {
+                "online" => c.1 += 1,
+                "idle" => c.2 += 1,
+                "offline" => c.3 += 1,
+                _ => {}
+            }
+        })?;
+        Ok(c)
     }
 
     /// `stats` → `{status, agents{total, online, idle, offline}, hub{version, uptime,
-    /// connections, activeConnections}}`. [MOLT-HUB-040]
-    pub fn stats(&self, now_ms: u64) -> Value {
-        let (total, online, idle, offline) = self.counts();
-        json!({
+    /// connections, activeConnections}}`. Over a shared store the agent counts cover every
+    /// hub; the `hub` numbers are this process's. [MOLT-HUB-040] [MOLT-HUB-064]
+    pub fn stats(&mut self, now_ms: u64) -> Result<Value, StoreError> {
+        let (total, online, idle, offline) = self.counts()?;
+        Ok(json!({
             "status": "ok",
             "agents": {"total": total, "online": online, "idle": idle, "offline": offline},
             "hub": {
@@ -581,19 +787,27 @@ impl Hub {
                 "connections": self.connections_total,
                 "activeConnections": self.clients.len(),
             }
-        })
+        }))
     }
 
     /// Answer an HTTP request for `target` (path and optional query); the method is ignored.
     /// [MOLT-HUB-050] … [MOLT-HUB-054]
-    pub fn http(&self, target: &str, now_ms: u64) -> HttpReply {
+    pub fn http(&mut self, target: &str, now_ms: u64) -> HttpReply {
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let query = parse_query(query);
+        let store_failed = |e: StoreError| HttpReply {
+            status: 500,
+            body: json!({ "error": e.to_string() }),
+            pretty: false,
+        };
         match path {
-            "/" | "/info" => HttpReply {
-                status: 200,
-                body: self.info(now_ms),
-                pretty: true,
+            "/" | "/info" => match self.info(now_ms) {
+                Ok(body) => HttpReply {
+                    status: 200,
+                    body,
+                    pretty: true,
+                },
+                Err(e) => store_failed(e),
             },
             "/health" => HttpReply {
                 status: 200,
@@ -612,10 +826,13 @@ impl Hub {
                     pretty: false,
                 },
             },
-            "/stats" => HttpReply {
-                status: 200,
-                body: self.stats(now_ms),
-                pretty: true,
+            "/stats" => match self.stats(now_ms) {
+                Ok(body) => HttpReply {
+                    status: 200,
+                    body,
+                    pretty: true,
+                },
+                Err(e) => store_failed(e),
             },
             _ => HttpReply {
                 status: 404,
@@ -625,9 +842,9 @@ impl Hub {
         }
     }
 
-    fn info(&self, now_ms: u64) -> Value {
-        let (total, online, idle, _) = self.counts();
-        json!({
+    fn info(&mut self, now_ms: u64) -> Result<Value, StoreError> {
+        let (total, online, idle, _) = self.counts()?;
+        Ok(json!({
             "protocol": {
                 "name": "M2M - Molt To Molt",
                 "version": VERSION,
@@ -642,12 +859,12 @@ impl Hub {
                 "http": ["GET /", "GET /health", "GET /agents?capability=&status=&limit=&offset=", "GET /stats"],
                 "websocket": ["register", "heartbeat", "discover", "find", "lookup", "status", "disconnect", "stats"],
             }
-        })
+        }))
     }
 
     /// `GET /agents`. [MOLT-HUB-052]
     fn http_agents(
-        &self,
+        &mut self,
         query: &BTreeMap<String, Vec<String>>,
         now_ms: u64,
     ) -> Result<Value, String> {
@@ -678,25 +895,32 @@ impl Hub {
         };
         let capability = filter("capability");
         let status = filter("status");
-        let mut rows: Vec<&Agent> = self
-            .agents
-            .iter()
-            .filter(|a| a.status != "offline")
-            .filter(|a| match &capability {
-                None => true,
-                Some(None) => false,
-                Some(Some(c)) => jsonb_has(&a.capabilities, c),
+        let mut total = 0usize;
+        let mut rows = Vec::new();
+        self.rows
+            .scan(&mut |a| {
+                if a.status == "offline" {
+                    return;
+                }
+                total += 1;
+                let cap_ok = match &capability {
+                    None => true,
+                    Some(None) => false,
+                    Some(Some(c)) => jsonb_has(&a.capabilities, c),
+                };
+                let status_ok = match &status {
+                    None => true,
+                    Some(None) => false,
+                    Some(Some(s)) => &a.status == s,
+                };
+                if cap_ok && status_ok {
+                    rows.push(a.clone());
+                }
             })
-            .filter(|a| match &status {
-                None => true,
-                Some(None) => false,
-                Some(Some(s)) => &a.status == s,
-            })
-            .collect();
+            .map_err(|e| e.to_string())?;
         rows.sort_by(|x, y| y.last_seen_ms.cmp(&x.last_seen_ms).then(y.seq.cmp(&x.seq)));
-        let total = self.agents.iter().filter(|a| a.status != "offline").count();
         let agents: Vec<Value> = rows
-            .into_iter()
+            .iter()
             .skip(offset as usize)
             .take(limit as usize)
             .map(|a| self.listing_row(a, now_ms))
@@ -804,5 +1028,74 @@ mod tests {
         assert_eq!(js_parse_int("-3"), Some(-3));
         assert_eq!(js_parse_int("abc"), None);
         assert_eq!(percent_decode("a%20b+c%zz"), "a b c%zz");
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    fn reg(hub: &mut Hub, conn: ConnId, ids: &mut SeededIds) -> Value {
+        hub.handle_frame(conn, r#"{"action":"register","address":"x:1"}"#, 1000, ids)
+    }
+
+    #[test]
+    fn close_forgets_every_id_of_the_connection() {
+        let mut hub = Hub::new(0);
+        let mut ids = SeededIds::new(1);
+        hub.open(1, "127.0.0.1", None);
+        reg(&mut hub, 1, &mut ids);
+        reg(&mut hub, 1, &mut ids);
+        assert_eq!(hub.stats(1000).unwrap()["hub"]["activeConnections"], 2);
+        hub.close(1).unwrap();
+        assert_eq!(hub.stats(1000).unwrap()["hub"]["activeConnections"], 0);
+        assert_eq!(hub.stats(1000).unwrap()["agents"]["offline"], 1);
+    }
+
+    #[test]
+    fn registrations_per_connection_are_limited() {
+        let mut hub = Hub::with_rows(
+            0,
+            Box::<MemoryRows>::default(),
+            Limits {
+                max_registrations_per_conn: 2,
+                ..Limits::default()
+            },
+        );
+        let mut ids = SeededIds::new(1);
+        hub.open(1, "127.0.0.1", None);
+        assert_eq!(reg(&mut hub, 1, &mut ids)["status"], "ok");
+        assert_eq!(reg(&mut hub, 1, &mut ids)["status"], "ok");
+        assert_eq!(
+            reg(&mut hub, 1, &mut ids)["error"],
+            "too_many_registrations"
+        );
+        assert_eq!(hub.stats(1000).unwrap()["agents"]["total"], 2);
+    }
+
+    #[test]
+    fn retention_deletes_old_offline_rows_only() {
+        let mut hub = Hub::new(0);
+        let mut ids = SeededIds::new(1);
+        hub.open(1, "127.0.0.1", None);
+        hub.open(2, "127.0.0.1", None);
+        reg(&mut hub, 1, &mut ids);
+        reg(&mut hub, 2, &mut ids);
+        hub.close(1).unwrap();
+        // The second row is revived before the period ends; the first stays offline.
+        hub.handle_frame(
+            2,
+            r#"{"action":"status","id":"x","status":"busy"}"#,
+            2000,
+            &mut ids,
+        );
+        let id2 = hub.agents().unwrap()[1].id.clone();
+        let hb = format!(r#"{{"action":"heartbeat","id":"{id2}"}}"#);
+        hub.handle_frame(2, &hb, DEFAULT_OFFLINE_RETENTION_MS, &mut ids);
+        hub.advance_to(DEFAULT_OFFLINE_RETENTION_MS + 60_000)
+            .unwrap();
+        let left = hub.agents().unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].id, id2);
     }
 }

@@ -17,6 +17,10 @@ pub const DEFAULT_START_MS: u64 = 1_767_225_600_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScriptError(pub String);
 
+fn store(e: super::hub::StoreError) -> ScriptError {
+    ScriptError(e.to_string())
+}
+
 fn err<T>(msg: impl Into<String>) -> Result<T, ScriptError> {
     Err(ScriptError(msg.into()))
 }
@@ -88,102 +92,200 @@ fn u64_field(step: &Map<String, Value>, name: &str) -> Result<Option<u64>, Scrip
     }
 }
 
-/// Run a hub script. `args`: `{start_ms?, seed?, steps: [step]}`; steps are documented in
-/// `spec/30-molt.md` (section "Scripted runs"). Returns `{outputs: [..]}`. [MOLT-SCRIPT-001]
-pub fn run_hub(args: &Map<String, Value>) -> Result<Value, ScriptError> {
-    let start = u64_field(args, "start_ms")?.unwrap_or(DEFAULT_START_MS);
+/// One frame a hub script sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HubFrame {
+    /// `send`: a JSON value, sent compact after names are replaced by ids.
+    Json(Value),
+    /// `text`: a raw text frame.
+    Text(String),
+}
+
+/// One step of a `molt.hub.run` script (spec/30-molt.md, section 7). [MOLT-SCRIPT-001]
+#[derive(Debug, Clone, PartialEq)]
+pub enum HubStep {
+    /// `{open: NAME, ip?, forwarded_for?}`.
+    Open {
+        /// Connection name.
+        name: String,
+        /// Source IP (default `127.0.0.1`).
+        ip: String,
+        /// `X-Forwarded-For` of the upgrade request.
+        forwarded_for: Option<String>,
+    },
+    /// `{send: VALUE | text: STRING, conn?}`.
+    Send {
+        /// Connection name (default: the last opened, or a fresh `default`).
+        conn: Option<String>,
+        /// What to send.
+        frame: HubFrame,
+    },
+    /// `{close: NAME}`.
+    Close(String),
+    /// `{advance_ms: N}`.
+    Advance(u64),
+    /// `{cleanup: true}`.
+    Cleanup,
+    /// `{http: TARGET}`.
+    Http(String),
+}
+
+/// A parsed `molt.hub.run` script: the one parser of hub scripts, shared by the in-process
+/// reference and the harness's live `molt-hub` target. [MOLT-SCRIPT-001]
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubScript {
+    /// Virtual start time.
+    pub start_ms: u64,
+    /// Seed of the minted ids.
+    pub seed: u64,
+    /// The steps.
+    pub steps: Vec<HubStep>,
+}
+
+fn str_field(step: &Map<String, Value>, i: usize, name: &str) -> Result<String, ScriptError> {
+    step.get(name)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| ScriptError(format!("step {i}: `{name}` must be a string")))
+}
+
+/// Parse `{start_ms?, seed?, steps}`; a malformed script is a [`ScriptError`] (`bad_args`).
+pub fn parse_hub_script(args: &Map<String, Value>) -> Result<HubScript, ScriptError> {
+    let start_ms = u64_field(args, "start_ms")?.unwrap_or(DEFAULT_START_MS);
     let seed = u64_field(args, "seed")?.unwrap_or(1);
-    let Some(Value::Array(steps)) = args.get("steps") else {
+    let Some(Value::Array(raw)) = args.get("steps") else {
         return err("`steps` must be an array");
     };
-    let mut ids = SeededIds::new(seed);
-    let mut hub = Hub::new(start);
-    let mut now = start;
-    let mut names = IdNames::default();
-    let mut conns: HashMap<String, ConnId> = HashMap::new();
-    let mut last_conn: Option<String> = None;
-    let mut outputs = Vec::with_capacity(steps.len());
-    for (i, step) in steps.iter().enumerate() {
+    let mut steps = Vec::with_capacity(raw.len());
+    for (i, step) in raw.iter().enumerate() {
         let Some(step) = step.as_object() else {
             return err(format!("step {i} is not an object"));
         };
-        hub.advance_to(now);
-        let out = if let Some(name) = step.get("open") {
-            let name = name
-                .as_str()
-                .ok_or_else(|| ScriptError(format!("step {i}: `open` must be a string")))?;
-            let ip = step
-                .get("ip")
-                .and_then(Value::as_str)
-                .unwrap_or("127.0.0.1");
-            let fwd = step.get("forwarded_for").and_then(Value::as_str);
-            let id = conns.len() as ConnId + 1;
-            if conns.insert(name.to_owned(), id).is_some() {
-                return err(format!("step {i}: connection `{name}` already open"));
+        steps.push(if step.contains_key("open") {
+            HubStep::Open {
+                name: str_field(step, i, "open")?,
+                ip: step
+                    .get("ip")
+                    .and_then(Value::as_str)
+                    .unwrap_or("127.0.0.1")
+                    .to_owned(),
+                forwarded_for: step
+                    .get("forwarded_for")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
             }
-            hub.open(id, ip, fwd);
-            last_conn = Some(name.to_owned());
-            Value::Null
         } else if step.contains_key("send") || step.contains_key("text") {
-            let name = match step.get("conn") {
-                Some(Value::String(s)) => s.clone(),
+            let conn = match step.get("conn") {
+                None => None,
+                Some(Value::String(s)) => Some(s.clone()),
                 Some(_) => return err(format!("step {i}: `conn` must be a string")),
-                None => match &last_conn {
-                    Some(c) => c.clone(),
-                    None => {
-                        let id = conns.len() as ConnId + 1;
-                        conns.insert("default".into(), id);
-                        hub.open(id, "127.0.0.1", None);
-                        last_conn = Some("default".into());
-                        "default".into()
-                    }
-                },
             };
-            let Some(&conn) = conns.get(&name) else {
-                return err(format!("step {i}: connection `{name}` is not open"));
-            };
-            let text = match (step.get("send"), step.get("text")) {
-                (Some(v), None) => names.to_ids(v).to_string(),
-                (None, Some(Value::String(t))) => t.clone(),
+            let frame = match (step.get("send"), step.get("text")) {
+                (Some(v), None) => HubFrame::Json(v.clone()),
+                (None, Some(Value::String(t))) => HubFrame::Text(t.clone()),
                 _ => {
                     return err(format!(
                         "step {i}: exactly one of `send` (JSON) or `text` (string)"
                     ))
                 }
             };
-            let mut watch = MintWatch {
-                inner: &mut ids,
-                minted: Vec::new(),
-            };
-            let reply = hub.handle_frame(conn, &text, now, &mut watch);
-            for id in &watch.minted {
-                names.mint(id);
-            }
-            names.to_names(&reply)
-        } else if let Some(name) = step.get("close") {
-            let name = name
-                .as_str()
-                .ok_or_else(|| ScriptError(format!("step {i}: `close` must be a string")))?;
-            let Some(conn) = conns.remove(name) else {
-                return err(format!("step {i}: connection `{name}` is not open"));
-            };
-            hub.close(conn);
-            Value::Null
+            HubStep::Send { conn, frame }
+        } else if step.contains_key("close") {
+            HubStep::Close(str_field(step, i, "close")?)
         } else if let Some(ms) = u64_field(step, "advance_ms")? {
-            now += ms;
-            hub.advance_to(now);
-            Value::Null
+            HubStep::Advance(ms)
         } else if step.contains_key("cleanup") {
-            hub.cleanup(now);
-            Value::Null
-        } else if let Some(target) = step.get("http") {
-            let target = target
-                .as_str()
-                .ok_or_else(|| ScriptError(format!("step {i}: `http` must be a string")))?;
-            let reply = hub.http(&names_in_text(&names, target), now);
-            json!({"status": reply.status, "body": names.to_names(&reply.body)})
+            HubStep::Cleanup
+        } else if step.contains_key("http") {
+            HubStep::Http(str_field(step, i, "http")?)
         } else {
             return err(format!("step {i}: unknown step kind"));
+        });
+    }
+    Ok(HubScript {
+        start_ms,
+        seed,
+        steps,
+    })
+}
+
+/// Run a hub script. `args`: `{start_ms?, seed?, steps: [step]}`; steps are documented in
+/// `spec/30-molt.md` (section "Scripted runs"). Returns `{outputs: [..]}`. [MOLT-SCRIPT-001]
+pub fn run_hub(args: &Map<String, Value>) -> Result<Value, ScriptError> {
+    let script = parse_hub_script(args)?;
+    let start = script.start_ms;
+    let mut ids = SeededIds::new(script.seed);
+    let mut hub = Hub::new(start);
+    let mut now = start;
+    let mut names = IdNames::default();
+    let mut conns: HashMap<String, ConnId> = HashMap::new();
+    let mut last_conn: Option<String> = None;
+    let mut outputs = Vec::with_capacity(script.steps.len());
+    let mut next_conn: ConnId = 0;
+    for (i, step) in script.steps.iter().enumerate() {
+        hub.advance_to(now).map_err(store)?;
+        let out = match step {
+            HubStep::Open {
+                name,
+                ip,
+                forwarded_for,
+            } => {
+                next_conn += 1;
+                if conns.insert(name.clone(), next_conn).is_some() {
+                    return err(format!("step {i}: connection `{name}` already open"));
+                }
+                hub.open(next_conn, ip, forwarded_for.as_deref());
+                last_conn = Some(name.clone());
+                Value::Null
+            }
+            HubStep::Send { conn, frame } => {
+                let name = match (conn, &last_conn) {
+                    (Some(c), _) | (None, Some(c)) => c.clone(),
+                    (None, None) => {
+                        next_conn += 1;
+                        conns.insert("default".into(), next_conn);
+                        hub.open(next_conn, "127.0.0.1", None);
+                        last_conn = Some("default".into());
+                        "default".into()
+                    }
+                };
+                let Some(&conn) = conns.get(&name) else {
+                    return err(format!("step {i}: connection `{name}` is not open"));
+                };
+                let text = match frame {
+                    HubFrame::Json(v) => names.to_ids(v).to_string(),
+                    HubFrame::Text(t) => t.clone(),
+                };
+                let mut watch = MintWatch {
+                    inner: &mut ids,
+                    minted: Vec::new(),
+                };
+                let reply = hub.handle_frame(conn, &text, now, &mut watch);
+                for id in &watch.minted {
+                    names.mint(id);
+                }
+                names.to_names(&reply)
+            }
+            HubStep::Close(name) => {
+                let Some(conn) = conns.remove(name) else {
+                    return err(format!("step {i}: connection `{name}` is not open"));
+                };
+                hub.close(conn).map_err(store)?;
+                Value::Null
+            }
+            HubStep::Advance(ms) => {
+                now += ms;
+                hub.advance_to(now).map_err(store)?;
+                Value::Null
+            }
+            HubStep::Cleanup => {
+                hub.cleanup(now).map_err(store)?;
+                Value::Null
+            }
+            HubStep::Http(target) => {
+                let reply = hub.http(&names_in_text(&names, target), now);
+                json!({"status": reply.status, "body": names.to_names(&reply.body)})
+            }
         };
         outputs.push(out);
     }
@@ -191,7 +293,7 @@ pub fn run_hub(args: &Map<String, Value>) -> Result<Value, ScriptError> {
 }
 
 /// Replace `@N` names inside a URL target by ids.
-fn names_in_text(names: &IdNames, text: &str) -> String {
+pub fn names_in_text(names: &IdNames, text: &str) -> String {
     let mut out = text.to_owned();
     let mut pairs: Vec<(&String, &String)> = names.to_id.iter().collect();
     // Longest names first so `@12` is not read as `@1` followed by `2`.
@@ -211,38 +313,30 @@ fn hex32(v: &Value, what: &str) -> Result<[u8; 32], ScriptError> {
         .map_err(|_| ScriptError(format!("`{what}` must be 32 bytes")))
 }
 
-/// Run a peer-listener script: the script plays the connecting sender. `args`:
-/// `{server_keys?: [hex], max_line?, steps: [step]}`. Returns `{outputs: [{replies, events}]}`.
-/// [MOLT-SCRIPT-002]
-pub fn run_peer(args: &Map<String, Value>) -> Result<Value, ScriptError> {
-    let keys: Vec<[u8; 32]> = match args.get("server_keys") {
-        None => Vec::new(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|k| hex32(k, "server_keys[]"))
-            .collect::<Result<_, _>>()?,
-        Some(_) => return err("`server_keys` must be an array"),
-    };
-    let mut keys = ListSecrets::new(keys);
-    let max_line = u64_field(args, "max_line")?.map_or(p2p::MAX_LINE_BYTES, |n| n as usize);
-    let Some(Value::Array(steps)) = args.get("steps") else {
-        return err("`steps` must be an array");
-    };
-    let mut server = PeerServer::new(max_line);
-    // The scripted sender's private key of its last handshake and the session key it derived.
-    let mut client_secret: Option<[u8; 32]> = None;
-    let mut session: Option<[u8; 32]> = None;
-    let mut outputs = Vec::with_capacity(steps.len());
-    for (i, step) in steps.iter().enumerate() {
-        let Some(step) = step.as_object() else {
-            return err(format!("step {i} is not an object"));
-        };
+/// The connecting sender of a `molt.peer.run` script: turns each step into the bytes it sends
+/// and follows the session key. The one parser of peer steps, shared by the in-process
+/// reference and the harness's live `molt-peer` target. [MOLT-SCRIPT-002]
+#[derive(Debug, Default, Clone)]
+pub struct ScriptedSender {
+    /// The private key of the last handshake sent.
+    client_secret: Option<[u8; 32]>,
+    /// The session key derived from the listener's last `handshake_ack`.
+    session: Option<[u8; 32]>,
+}
+
+impl ScriptedSender {
+    /// The bytes of step `i` (spec/30-molt.md, section 7); a malformed step is an error.
+    pub fn step_bytes(
+        &mut self,
+        i: usize,
+        step: &Map<String, Value>,
+    ) -> Result<Vec<u8>, ScriptError> {
         // A raw step may name the private key of the handshake it carries, so that the session
         // is derived from the listener's answer.
         if let Some(p) = step.get("client_private_hex") {
-            client_secret = Some(hex32(p, "client_private_hex")?);
+            self.client_secret = Some(hex32(p, "client_private_hex")?);
         }
-        let bytes: Vec<u8> = if let Some(v) = step.get("send") {
+        Ok(if let Some(v) = step.get("send") {
             v.as_str()
                 .ok_or_else(|| ScriptError(format!("step {i}: `send` must be a string")))?
                 .as_bytes()
@@ -258,11 +352,11 @@ pub fn run_peer(args: &Map<String, Value>) -> Result<Value, ScriptError> {
             let key = match (h.get("private_hex"), h.get("key")) {
                 (Some(p), None) => {
                     let secret = hex32(p, "private_hex")?;
-                    client_secret = Some(secret);
+                    self.client_secret = Some(secret);
                     Value::String(crypto::spki_b64(&crypto::public_key(&secret)))
                 }
                 (None, Some(k)) => {
-                    client_secret = None;
+                    self.client_secret = None;
                     k.clone()
                 }
                 _ => {
@@ -281,7 +375,7 @@ pub fn run_peer(args: &Map<String, Value>) -> Result<Value, ScriptError> {
         } else if let Some(Value::Object(m)) = step.get("message") {
             let key = match m.get("key_hex") {
                 Some(k) => hex32(k, "key_hex")?,
-                None => session.ok_or_else(|| {
+                None => self.session.ok_or_else(|| {
                     ScriptError(format!("step {i}: no session key for `message`"))
                 })?,
             };
@@ -311,16 +405,50 @@ pub fn run_peer(args: &Map<String, Value>) -> Result<Value, ScriptError> {
             .into_bytes()
         } else {
             return err(format!("step {i}: unknown step kind"));
+        })
+    }
+
+    /// Follow a listener reply: a `handshake_ack` after a handshake whose private key is
+    /// known sets the session key.
+    pub fn on_reply(&mut self, reply: &Value) {
+        if reply.get("type").and_then(Value::as_str) == Some("handshake_ack") {
+            if let (Some(secret), Some(k)) =
+                (self.client_secret, reply.get("key").and_then(Value::as_str))
+            {
+                self.session = crypto::derive(&secret, k).ok();
+            }
+        }
+    }
+}
+
+/// Run a peer-listener script: the script plays the connecting sender. `args`:
+/// `{server_keys?: [hex], max_line?, steps: [step]}`. Returns `{outputs: [{replies, events}]}`.
+/// [MOLT-SCRIPT-002]
+pub fn run_peer(args: &Map<String, Value>) -> Result<Value, ScriptError> {
+    let keys: Vec<[u8; 32]> = match args.get("server_keys") {
+        None => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|k| hex32(k, "server_keys[]"))
+            .collect::<Result<_, _>>()?,
+        Some(_) => return err("`server_keys` must be an array"),
+    };
+    let mut keys = ListSecrets::new(keys);
+    let max_line = u64_field(args, "max_line")?.map_or(p2p::MAX_LINE_BYTES, |n| n as usize);
+    let Some(Value::Array(steps)) = args.get("steps") else {
+        return err("`steps` must be an array");
+    };
+    let mut server = PeerServer::new(max_line);
+    let mut sender = ScriptedSender::default();
+    let mut outputs = Vec::with_capacity(steps.len());
+    for (i, step) in steps.iter().enumerate() {
+        let Some(step) = step.as_object() else {
+            return err(format!("step {i} is not an object"));
         };
+        let bytes = sender.step_bytes(i, step)?;
         let out = server.receive(&bytes, &mut keys);
         for r in &out.replies {
-            if r.get("type").and_then(Value::as_str) == Some("handshake_ack") {
-                if let (Some(secret), Some(k)) =
-                    (client_secret, r.get("key").and_then(Value::as_str))
-                {
-                    session = crypto::derive(&secret, k).ok();
-                }
-            }
+            sender.on_reply(r);
         }
         outputs.push(json!({
             "replies": out.replies,

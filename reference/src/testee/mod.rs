@@ -22,6 +22,7 @@ mod scan_ops;
 mod secure_ops;
 mod security_ops;
 mod session_ops;
+mod streaming_ops;
 mod token_ops;
 mod wire_ops;
 
@@ -84,6 +85,7 @@ pub const AREAS: &[&[Op]] = &[
     token_ops::OPS,
     secure_ops::OPS,
     session_ops::OPS,
+    streaming_ops::OPS,
     http_ops::OPS,
     scan_ops::OPS,
     security_ops::OPS,

@@ -136,7 +136,7 @@ fn request_with(extra: &str) -> String {
 fn requests() -> Vec<Enc> {
     let mut v = vec![
         e("frame-enc-req-a", &["FRAME-LAYOUT-001", "FRAME-LAYOUT-002", "FRAME-LAYOUT-003", "FRAME-FIXED-001", "FRAME-SEC-001", "FRAME-FLAGS-001", "FRAME-ROUTE-001", "FRAME-ROUTE-006", "FRAME-CRC-001", "FRAME-TEXT-001", "FRAME-PAYLOAD-001", "FRAME-COMPRESS-001", "FRAME-DIV-003", "FRAME-DIV-005"],
-          "frame A of the fact sheet: a 62-byte user request, raw payload, header_len 34, CRC a455606e", FRAME_A).peek().text(),
+          "frame A of spec 05-frame §14: a 62-byte user request, raw payload, header_len 34, CRC a455606e", FRAME_A).peek().text(),
         e("frame-enc-req-upstream-test-request", &["FRAME-FLAGS-001", "FRAME-FLAGS-002", "FRAME-ROUTE-001", "FRAME-ROUTE-005", "FRAME-COST-002", "FRAME-COMPRESS-001", "FRAME-COMPRESS-002"],
           "upstream's TEST_REQUEST (167 bytes): flags 41 10 00 01, max_tokens 1000, Brotli payload", TEST_REQUEST).peek().text(),
     ];
@@ -2064,7 +2064,7 @@ fn decode_errors() -> Vec<Spec> {
     v.push(err(
         "frame-err-security-hmac",
         &["FRAME-SEC-002"],
-        "the HMAC frame of the fact sheet (security 01, 32-byte tag) on the plain decoder",
+        "the HMAC frame of spec 06-secure §13 (security 01, 32-byte tag) on the plain decoder",
         hex_input(&hmac),
         "secured_frame",
         Some("UPSTREAM_IGNORES_SECURITY_BYTE"),

@@ -562,7 +562,7 @@ fn hkdf_cases(v: &mut Vec<Spec>) {
     v.push(spec(f, "hkdf-upstream-master-prk", &["SECURE-KDF-002", "SECURE-DIV-001"], "the PRK of master 00..1f with no salt", "crypto.hkdf.extract",
         json!({ "ikm_hex": master }), Want::Golden(ok(json!({ "prk_hex": "46bd320605c5a6b6163ab70bc6345b92a5f908e79fe58979c23ebb47d1a5e307" })), "second-computation", None)));
     v.push(near(spec(f, "hkdf-zero-salt-equals-none", &["SECURE-KDF-002", "SECURE-DIV-001"], "an explicit salt of 32 zero bytes gives the no-salt key (and not the expand-only 45d1522d…)", "crypto.hkdf",
-        json!({ "ikm_hex": master, "salt_hex": rep(0, 32), "info_hex": h(b"m2m/v1/test-org/agent-001"), "length": 32 }), Want::Golden(ok(json!({ "okm_hex": "c87f687fae1cf5991cd0cc64e113ec09750b0d1c41338a41cd8ad90bdd60dba1" })), "upstream-0.4.0-tests", None))));
+        json!({ "ikm_hex": master, "salt_hex": rep(0, 32), "info_hex": h(b"m2m/v1/test-org/agent-001"), "length": 32 }), Want::Golden(ok(json!({ "okm_hex": "c87f687fae1cf5991cd0cc64e113ec09750b0d1c41338a41cd8ad90bdd60dba1" })), "second-computation", None))));
     // lengths
     for len in [0usize, 1, 31, 32, 33, 64, 100, 255, 256, 1000, 8159, 8160] {
         v.push(spec(
@@ -611,7 +611,7 @@ fn hkdf_cases(v: &mut Vec<Spec>) {
     }
 }
 
-/// The hierarchy: upstream's vector, the fact sheet's values, generated paths, ids.
+/// The hierarchy: upstream's vector, the values of spec 06-secure section 7, generated paths, ids.
 fn hierarchy_cases(v: &mut Vec<Spec>) {
     let f = "hierarchy";
     let master = seq(0, 31);
@@ -1253,7 +1253,7 @@ fn frame_hmac_cases(reference: &mut Reference, v: &mut Vec<Spec>) {
     let k = rep(0x42, 32);
     let d = doc("req-a");
     let a = seal_ref(reference, d, "hmac", &k, None);
-    v.push(spec(f, "hmac-frame-fact-sheet", &["SECURE-HMAC-FRAME-001", "SECURE-TEXT-001"], "frame A under 0x42×32: tag f68418f2…6672 and the text form of the fact sheet", "frame.seal",
+    v.push(spec(f, "hmac-frame-fact-sheet", &["SECURE-HMAC-FRAME-001", "SECURE-TEXT-001"], "frame A under 0x42×32: tag f68418f2…6672 and its text form in spec 06-secure §13", "frame.seal",
         json!({ "json": d, "mode": "hmac", "key_hex": k }), Want::Golden(ok(json!({ "hex": h(&a), "wire": "#M2M|1|IgABAQAAAAAAAAAAAAAAAAAAAAAGZ3B0LTRvAQECCtejOz4AAABuYFWkeyJtb2RlbCI6ImdwdC00byIsIm1lc3NhZ2VzIjpbeyJyb2xlIjoidXNlciIsImNvbnRlbnQiOiJIaSJ9XX32hBjyzhkGGaLEzPY18OnpwGUaO7vGYnA32mMOFrxmcg==" })), "upstream-0.4.0", None)));
     // negatives
     let mut down = a.clone();
