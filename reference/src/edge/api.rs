@@ -83,10 +83,7 @@ impl ApiServer {
         let core = Arc::clone(&self.core);
         let sweep = Arc::new(move || {
             let mut s = core.lock().unwrap_or_else(|p| p.into_inner());
-            if s.sweep(super::now_ms()) > 0 {
-                drop(s);
-                super::release_free_memory();
-            }
+            s.sweep(super::now_ms());
         });
         http::serve(
             self.listener,

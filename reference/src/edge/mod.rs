@@ -36,15 +36,3 @@ pub fn os_random() -> Result<[u8; 16], rand_core::Error> {
 pub fn session_id() -> Result<String, rand_core::Error> {
     os_random().map(crate::session::session_id_from_random)
 }
-
-/// Hand memory freed by a sweep back to the system. glibc keeps freed blocks in the arenas of
-/// the threads that freed them (the blocking pool here), so without this a server's RSS stays at
-/// its peak after a wave of sessions has expired. [HTTP-SESSION-004]
-pub fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns unused heap memory to the system; it has no
-    // preconditions and touches no live allocation.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}

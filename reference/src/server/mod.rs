@@ -145,11 +145,6 @@ impl Server {
         let before = self.sessions.len();
         self.sessions
             .retain(|_, e| now_ms.saturating_sub(e.last_access) <= idle_ms);
-        // A map keeps its capacity when entries go: give it back once most of it is empty, so
-        // memory follows the live sessions after a wave. [HTTP-SESSION-004]
-        if self.sessions.capacity() > 64 && self.sessions.len() < self.sessions.capacity() / 4 {
-            self.sessions.shrink_to_fit();
-        }
         before - self.sessions.len()
     }
 
