@@ -5,10 +5,10 @@
 #   1. the generators are up to date with their recorded upstream answers;
 #   2. upstream m2m-protocol 0.4.0's server (adapter m2m-upstream-server) certified over m2m-http
 #      with security on (the default) and with --no-security, chapters http and security,
-#      against the committed known-failure lists;
+#      against the committed known-failure lists, and with --model (the security scenarios);
 #   3. the reference's server (m2m-ref server) started the same two ways, certified the same way
 #      (it must pass everything: no known-failure list).
-# Loopback ports $SECURITY_PORT_BASE .. +3 (default 18791); every server is stopped by its PID.
+# Loopback ports $SECURITY_PORT_BASE .. +4 (default 18791); every server is stopped by its PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 adapter=adapters/m2m-protocol-0.4/target/release
@@ -37,6 +37,7 @@ start $((b+0)) "$adapter/m2m-upstream-server" --port $((b+0))
 start $((b+1)) "$adapter/m2m-upstream-server" --port $((b+1)) --no-security
 start $((b+2)) target/debug/m2m-ref server --port $((b+2))
 start $((b+3)) target/debug/m2m-ref server --port $((b+3)) --no-security
+start $((b+4)) "$adapter/m2m-upstream-server" --port $((b+4)) --model models/hydra-tiny.safetensors
 
 "$conformance" certify --root . --target m2m-http:http://127.0.0.1:$((b+0)) -f http:: -f security::secsrv \
   --known-failures reports/m2m-protocol-0.4.0-server/known-failures.yaml --report-dir "$scratch/upstream-server"
@@ -47,3 +48,5 @@ start $((b+3)) target/debug/m2m-ref server --port $((b+3)) --no-security
   --report-dir "$scratch/ref-server"
 "$conformance" certify --root . --strict --target m2m-http:http://127.0.0.1:$((b+3)) -f http:: -f security::secsrv \
   --report-dir "$scratch/ref-server-no-security"
+"$conformance" certify --root . --target m2m-http:http://127.0.0.1:$((b+4)) -f security::secsrv \
+  --report-dir "$scratch/upstream-server-model"
