@@ -26,6 +26,8 @@ use crate::vectors::{Case, Expect, Suite};
 pub const UPSTREAM_REPORTS: &[&str] = &[
     "reports/m2m-protocol-0.4.0/report.json",
     "reports/m2m-protocol-0.4.0-server/report.json",
+    "reports/m2m-protocol-0.4.0-server-no-security/report.json",
+    "reports/m2m-protocol-0.4.0-server-model/report.json",
 ];
 
 /// The `$schema` every op schema declares.

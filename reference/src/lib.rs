@@ -44,6 +44,8 @@
 //! | `11-hydra` (Hydra classifier) | [`hydra`] |
 //! | `12-session` (handshake, DATA, keep-alive, close) | [`session`] |
 //! | `13-http` (the server's HTTP API, sans-IO) | [`server`] |
+//! | `14-security` (/scan, blocking, ML scans, secure compression) | [`server::security`], [`scan::ml`], [`scan::report`] |
+//! | `15-models` (model registry, token counts, analysis, CLI text) | [`models`], [`console`] |
 //! | `20-tokennative` (`#TK|`) | [`wire::token_native`] |
 //! | `21-t1`, `22-dictionary`, `23-m3`, `24-zlib` (legacy formats) | [`legacy`] |
 //! | `25-selection` (auto selection, compress_best) | [`select`] |
@@ -53,10 +55,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod console;
 #[cfg(feature = "edge")]
 pub mod edge;
 pub mod hydra;
 pub mod legacy;
+pub mod models;
 pub mod molt;
 pub mod scan;
 pub mod secure;

@@ -21,6 +21,8 @@
 //! | `stream.*` | `StreamingCodec` and `StreamingDecompressor` ([`streaming_ops`]) |
 //! | `session.run` | `m2m::protocol::Session` driven step by step ([`session_ops`]) |
 //! | `scan.*`, `hydra.*` | see [`scan_hydra_ops`] |
+//! | `scan.ml`, `engine.secure_compress*` | see [`security_ops`] |
+//! | `models.*`, `token.count`, `content.analyze` | see [`models_ops`] |
 //! | `testee.bench` | any op above, timed with `Instant` ([`bench_ops`]) |
 
 #![forbid(unsafe_code)]
@@ -31,8 +33,10 @@ use serde_json::{json, Map, Value};
 
 pub mod bench_ops;
 pub mod errors;
+pub mod models_ops;
 pub mod ops;
 pub mod scan_hydra_ops;
+pub mod security_ops;
 pub mod session_ops;
 pub mod streaming_ops;
 pub mod token_ops;
@@ -105,6 +109,8 @@ pub const AREAS: &[&[Op]] = &[
     session_ops::OPS,
     streaming_ops::OPS,
     scan_hydra_ops::OPS,
+    security_ops::OPS,
+    models_ops::OPS,
     bench_ops::OPS,
 ];
 

@@ -49,7 +49,7 @@ pub const OPS: &[Op] = &[
     },
 ];
 
-fn guarded(f: impl FnOnce() -> Result<Value, Reply>) -> Reply {
+pub(crate) fn guarded(f: impl FnOnce() -> Result<Value, Reply>) -> Reply {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r.map_or_else(|e| e, Reply::Ok),
         Err(p) => Reply::Error {
@@ -63,7 +63,7 @@ fn guarded(f: impl FnOnce() -> Result<Value, Reply>) -> Reply {
     }
 }
 
-fn text<'a>(args: &'a Args, name: &str) -> Result<&'a str, Reply> {
+pub(crate) fn text<'a>(args: &'a Args, name: &str) -> Result<&'a str, Reply> {
     match args.get(name) {
         Some(Value::String(s)) => Ok(s),
         Some(_) => Err(Reply::bad_args(format!("`{name}` must be a string"))),
@@ -72,7 +72,7 @@ fn text<'a>(args: &'a Args, name: &str) -> Result<&'a str, Reply> {
 }
 
 /// Scanner errors → suite classes.
-fn scan_error(e: &M2MError) -> Reply {
+pub(crate) fn scan_error(e: &M2MError) -> Reply {
     let class = match e {
         M2MError::ContentBlocked(m) if m.starts_with("Content exceeds max scan size") => {
             "scan_too_large"
@@ -170,7 +170,7 @@ fn hydra_tokenize(args: &Args) -> Reply {
 
 /// A relative model path is resolved against the suite root: the working directory when the
 /// file is there, else `$M2M_CONFORMANCE_ROOT`, else the checkout this adapter was built in.
-fn resolve(path: &str) -> PathBuf {
+pub(crate) fn resolve(path: &str) -> PathBuf {
     let p = Path::new(path);
     if p.is_absolute() || p.exists() {
         return p.to_path_buf();

@@ -5,6 +5,11 @@
 //! to `<url><path>`, through the same interpreter the reference uses in-process
 //! ([`m2m_reference::server::script`]). Every other op is `unsupported`. The server is shared
 //! by all cases of a run, so scenarios never depend on state they did not create.
+//!
+//! A scenario may name the start-up flags it assumes (`server: {security, blocking, threshold,
+//! model}`, spec chapter `security`, SEC-RUN-001); the target reads the server's `GET /status`
+//! once and answers `unsupported` for scenarios whose settings differ from what the server
+//! reports (SEC-RUN-002).
 
 use std::time::Duration;
 
@@ -17,6 +22,54 @@ use super::{request_line, Evidence, Outcome, SetupError, Target, TargetOptions, 
 pub struct M2mHttpTarget {
     base: String,
     agent: ureq::Agent,
+    /// The security settings the server reports in `/status`, read at `hello`.
+    reported: Option<Settings>,
+}
+
+/// Effective security settings: scanning, the blocking threshold in use (`None` without
+/// `--blocking`), and whether a model was given. [SEC-RUN-002]
+#[derive(Debug, Clone, PartialEq)]
+struct Settings {
+    security: bool,
+    blocking_threshold: Option<f64>,
+    model: bool,
+}
+
+impl Settings {
+    /// From `/status`'s capabilities.
+    fn reported(status: &Value) -> Option<Settings> {
+        let caps = status.get("capabilities")?;
+        let sec = caps.get("security")?;
+        let security = sec.get("threat_detection")?.as_bool()?;
+        let blocking = sec.get("blocking_mode")?.as_bool()?;
+        let threshold = sec.get("block_threshold")?.as_f64()?;
+        Some(Settings {
+            security,
+            blocking_threshold: (security && blocking).then_some(f64::from(threshold as f32)),
+            model: caps
+                .pointer("/compression/ml_routing")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        })
+    }
+
+    /// From a scenario's `server` field (defaults: security on, no blocking, no model); the
+    /// threshold is clamped into [0, 1] and compared as binary32.
+    fn wanted(server: &Value) -> Settings {
+        let flag = |k: &str, d: bool| server.get(k).and_then(Value::as_bool).unwrap_or(d);
+        let security = flag("security", true);
+        let threshold = server
+            .get("threshold")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.8)
+            .clamp(0.0, 1.0);
+        Settings {
+            security,
+            blocking_threshold: (security && flag("blocking", false))
+                .then_some(f64::from(threshold as f32)),
+            model: server.get("model").is_some_and(|m| !m.is_null()),
+        }
+    }
 }
 
 impl M2mHttpTarget {
@@ -27,6 +80,7 @@ impl M2mHttpTarget {
             agent: ureq::AgentBuilder::new()
                 .timeout(opts.timeout.min(Duration::from_secs(30)))
                 .build(),
+            reported: None,
         }
     }
 
@@ -65,6 +119,16 @@ impl Target for M2mHttpTarget {
         if status != 200 {
             return Err(SetupError::Start(format!("GET /health answered {status}")));
         }
+        self.reported = self
+            .send(script::Request {
+                method: "GET",
+                path: "/status",
+                body: None,
+            })
+            .ok()
+            .and_then(|(_, body)| serde_json::from_str::<Value>(&body).ok())
+            .as_ref()
+            .and_then(Settings::reported);
         Ok(TesteeInfo {
             target: format!("m2m-http:{}", self.base),
             name: format!("m2m-http {}", self.base),
@@ -91,6 +155,20 @@ impl Target for M2mHttpTarget {
                 evidence,
             );
         };
+        if let Some(server) = args.get("server") {
+            let wanted = Settings::wanted(server);
+            match &self.reported {
+                Some(have) if *have == wanted => {}
+                have => {
+                    return (
+                        Outcome::Unsupported(format!(
+                            "the scenario assumes a server started with {wanted:?}; this one reports {have:?} in /status"
+                        )),
+                        evidence,
+                    )
+                }
+            }
+        }
         let outcome = match script::run(steps, &mut |r| self.send(r)) {
             Ok(v) => Outcome::Ok(v),
             // The harness plays the script itself: a malformed step is the case's bad_args.

@@ -9,8 +9,12 @@
 //! form of the M2M v1 frame (raw bytes, never a trailing newline); `peek` prints a frame's
 //! headers as pretty JSON without touching its payload [FRAME-PEEK-001]; `session hello` prints a
 //! default HELLO and `session run` plays a `session.run` scenario [SESSION-RUN-001]; `scan
-//! [--json] [--threshold T] [--validate]` runs the security scanner [SCAN-ALG-001] (exit 3 when
-//! the text should be blocked); `classify [--model PATH]` runs Hydra [HYDRA-OUT-001].
+//! [--json] [-b] [-t T] [--validate]` runs the security scanner as upstream `m2m scan` does
+//! [MODELS-CLI-001] (exit 1 only with `-b` when the text should be blocked); `classify [--model
+//! PATH]` runs Hydra [HYDRA-OUT-001]; `analyze`, `models list|search|info` and `tokens` follow
+//! upstream's `analyze` and `models` [MODELS-CLI-004]; `compress --stats` and `decompress
+//! --pretty` as upstream's [MODELS-CLI-002] [MODELS-CLI-003]; `server` takes upstream's security
+//! flags [MODELS-CLI-005].
 //!
 //! Secured frames (spec `secure`): `compress -a m2m --security hmac|aead --key-hex HEX` seals
 //! the frame (AEAD nonces come from the OS CSPRNG unless `--nonce-hex` fixes one), and
@@ -137,6 +141,9 @@ enum Command {
         /// Tokenizer for `-a token-native`.
         #[arg(short, long, value_enum, ignore_case = true, default_value = "c")]
         encoding: EncodingArg,
+        /// Print compression statistics on stderr, as upstream `m2m compress --stats`.
+        #[arg(short, long)]
+        stats: bool,
     },
     /// Detect the prefix, decode, and print the text (unknown prefixes pass through).
     Decompress {
@@ -160,6 +167,9 @@ enum Command {
         /// Also decode the legacy prefixes `#T1|`, `#M2M|`, `#M3|`, `#M2M[v2.0]|DATA:`.
         #[arg(long)]
         legacy: bool,
+        /// Re-print a JSON result with two-space indentation and sorted keys.
+        #[arg(long)]
+        pretty: bool,
     },
     /// Print the headers of an M2M v1 frame as JSON, without reading its payload.
     Peek {
@@ -170,19 +180,42 @@ enum Command {
         binary: bool,
     },
     /// Scan a text for prompt-injection, jailbreak, malformed and exfiltration patterns
-    /// (spec `scanner`). Exit 0 when the text is not to be blocked, 3 when it is.
+    /// (spec `scanner`), printing what upstream `m2m scan` prints. Exit 1 only with
+    /// `--blocking` when the text should be blocked (spec MODELS-CLI-001).
     Scan {
         #[command(flatten)]
         io: Io,
-        /// Print the full result as pretty JSON (`{safe, confidence, should_block, threats}`).
+        /// Print the result as pretty JSON (the `/scan` body, with descriptions).
         #[arg(long)]
         json: bool,
-        /// Blocking threshold in [0, 1] (default 0.8).
-        #[arg(long)]
-        threshold: Option<f32>,
+        /// Blocking mode: use `--threshold` and exit 1 when the text should be blocked.
+        #[arg(short, long)]
+        blocking: bool,
+        /// Blocking threshold in [0, 1], clamped; used only with `--blocking`.
+        #[arg(short, long, default_value_t = 0.8)]
+        threshold: f32,
         /// Check a text starting with `{` or `[` as JSON first (depth, array length).
         #[arg(long)]
         validate: bool,
+    },
+    /// Analyze a text for compression, as upstream `m2m analyze` (spec MODELS-ANALYZE-*).
+    Analyze {
+        #[command(flatten)]
+        io: Io,
+    },
+    /// The model registry: `list [-p P]`, `search Q`, `info ID` (spec `models`).
+    Models {
+        #[command(subcommand)]
+        action: Option<ModelsCommand>,
+    },
+    /// Count the tokens of a text under a model encoding (spec MODELS-TOK-001).
+    Tokens {
+        #[command(flatten)]
+        io: Io,
+        /// Encoding: Cl100kBase, O200kBase, LlamaBpe or Heuristic; or a model id or
+        /// abbreviation from the registry, whose encoding is used.
+        #[arg(short, long, default_value = "Cl100kBase")]
+        encoding: String,
     },
     /// Classify a text with Hydra (spec `hydra`): compression choice and security verdict, as
     /// JSON. Without `--model`, the heuristic fallback answers.
@@ -217,6 +250,41 @@ enum Command {
         /// Session lifetime: a session idle this long is dropped (spec HTTP-SESSION-004).
         #[arg(long, default_value_t = 300)]
         session_idle_secs: u64,
+        /// Listen on 0.0.0.0 (overrides `--host`).
+        #[arg(long)]
+        bind_all: bool,
+        /// Do not scan `/compress` and `/compress/auto` (spec SEC-CONF-001).
+        #[arg(long)]
+        no_security: bool,
+        /// Use `--threshold` as the blocking threshold (spec SEC-CONF-002).
+        #[arg(long)]
+        blocking: bool,
+        /// Blocking threshold, used only with `--blocking`.
+        #[arg(long, default_value_t = 0.8)]
+        threshold: f32,
+        /// A Hydra model (safetensors); it must load (spec SEC-CONF-005).
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelsCommand {
+    /// Every card, or those whose provider contains `--provider`.
+    List {
+        /// Provider filter (case-insensitive substring, e.g. `open`).
+        #[arg(short, long)]
+        provider: Option<String>,
+    },
+    /// Cards whose id or abbreviation contains the query.
+    Search {
+        /// Query (case-insensitive).
+        query: String,
+    },
+    /// One card by exact id or abbreviation.
+    Info {
+        /// Id or abbreviation.
+        model: String,
     },
 }
 
@@ -253,10 +321,21 @@ fn main() -> ExitCode {
             port,
             host,
             session_idle_secs,
+            bind_all,
+            no_security,
+            blocking,
+            threshold,
+            model,
         } => {
+            let host = if bind_all { "0.0.0.0".to_owned() } else { host };
             let mut opts = edge::api::Options::new(&format!("{host}:{port}"));
             opts.session_idle_ms = session_idle_secs.saturating_mul(1000);
             opts.after_sweep = Some(trim_heap);
+            opts.security =
+                match commands::server_security(no_security, blocking, threshold, model.as_ref()) {
+                    Ok(s) => s,
+                    Err(code) => return code,
+                };
             let server = match edge::api::ApiServer::bind(opts) {
                 Ok(s) => s,
                 Err(e) => return fail("io", e),
@@ -271,9 +350,13 @@ fn main() -> ExitCode {
         Command::Scan {
             io,
             json,
+            blocking,
             threshold,
             validate,
-        } => commands::scan(&io, json, threshold, validate),
+        } => commands::scan(&io, json, blocking, threshold, validate),
+        Command::Analyze { io } => commands::analyze(&io),
+        Command::Models { action } => commands::models(action),
+        Command::Tokens { io, encoding } => commands::tokens(&io, &encoding),
         Command::Classify { io, model } => commands::classify(&io, model.as_ref()),
         Command::ServeTestee { http: None } => match m2m_reference::testee::serve_stdio() {
             Ok(()) => ExitCode::SUCCESS,
@@ -299,8 +382,9 @@ fn main() -> ExitCode {
             key_hex,
             nonce_hex,
             encoding,
+            stats,
         } => commands::compress(
-            &io, algorithm, binary, security, key_hex, nonce_hex, encoding,
+            &io, algorithm, binary, security, key_hex, nonce_hex, encoding, stats,
         ),
         Command::Decompress {
             io,
@@ -310,6 +394,7 @@ fn main() -> ExitCode {
             security,
             token_binary,
             legacy,
+            pretty,
         } => commands::decompress(
             &io,
             max_decompressed_bytes,
@@ -318,6 +403,7 @@ fn main() -> ExitCode {
             security,
             token_binary,
             legacy,
+            pretty,
         ),
         Command::Peek { io, binary } => commands::peek(&io, binary),
     }

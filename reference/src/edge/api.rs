@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::http::{self, Limits, Req, Resp};
+use crate::server::security::Security;
 use crate::server::{Body, Server, ServerConfig};
 
 /// How often the edge sweeps expired sessions out of memory. [HTTP-SESSION-004]
@@ -27,6 +28,9 @@ pub struct Options {
     /// heap back to the system here (glibc keeps it in the arenas of the threads that freed it,
     /// so RSS would otherwise stay at the wave's peak). [HTTP-SESSION-004]
     pub after_sweep: Option<fn()>,
+    /// Security settings (`--no-security`, `--blocking`, `--threshold`, `--model`; default
+    /// security on). [SEC-CONF-001]
+    pub security: Security,
 }
 
 impl Options {
@@ -38,6 +42,7 @@ impl Options {
             limits: Limits::default(),
             sweep_every: SWEEP_EVERY,
             after_sweep: None,
+            security: Security::default(),
         }
     }
 }
@@ -62,7 +67,8 @@ impl ApiServer {
             },
             super::now_ms(),
         )
-        .with_session_idle_ms(opts.session_idle_ms);
+        .with_session_idle_ms(opts.session_idle_ms)
+        .with_security(opts.security);
         Ok(ApiServer {
             listener,
             opts,

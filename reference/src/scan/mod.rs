@@ -7,7 +7,9 @@
 //!
 //! Sans-IO and deterministic: text in, a [`ScanResult`] or a typed [`ScanError`] out.
 
+pub mod ml;
 pub mod patterns;
+pub mod report;
 
 use serde_json::Value;
 

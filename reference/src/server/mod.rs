@@ -7,7 +7,8 @@
 //!
 //! The API is upstream `m2m server`'s (`/health`, `/status`, `/session`, `/session/{id}`,
 //! `/compress`, `/compress/auto`, `/decompress`, `/message`) with the intended behaviour where
-//! upstream 0.4.0's is broken (HTTP-DIV-*). `/scan` is outside this chapter.
+//! upstream 0.4.0's is broken (HTTP-DIV-*). `/scan`, blocking and the security capabilities are
+//! the security chapter's ([`security`]).
 
 use std::collections::BTreeMap;
 
@@ -18,6 +19,7 @@ use crate::session::{Capabilities, Config, Message, MessageType, RejectionCode, 
 use crate::wire::{self, Limits};
 
 pub mod script;
+pub mod security;
 
 /// A response body.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +94,7 @@ pub struct Server {
     started_ms: u64,
     idle_ms: u64,
     sessions: BTreeMap<String, Entry>,
+    security: security::Security,
 }
 
 impl Server {
@@ -102,7 +105,20 @@ impl Server {
             started_ms: now_ms,
             idle_ms: SESSION_IDLE_MS,
             sessions: BTreeMap::new(),
+            security: security::Security::default(),
         }
+    }
+
+    /// The same server with other security settings (default: upstream's, security on).
+    /// [SEC-CONF-001]
+    pub fn with_security(mut self, security: security::Security) -> Self {
+        self.security = security;
+        self
+    }
+
+    /// The security settings.
+    pub fn security(&self) -> &security::Security {
+        &self.security
     }
 
     /// The same server with another session lifetime (default [`SESSION_IDLE_MS`]); tests and
@@ -149,6 +165,7 @@ impl Server {
     pub fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::default_with_agent_id(&self.config.agent_id);
         caps.agent_type = "m2m-server".to_owned();
+        self.security.apply(&mut caps);
         caps
     }
 
@@ -199,8 +216,15 @@ impl Server {
                 ),
             ),
             ("POST", "/session") => self.create_session(body, now_ms, new_id),
-            ("POST", "/compress") => compress(body, false),
-            ("POST", "/compress/auto") => compress(body, true),
+            ("POST", "/scan") => self.security.scan_route(body),
+            ("POST", "/compress") => self
+                .security
+                .gate_compress(body, false)
+                .unwrap_or_else(|| compress(body, false)),
+            ("POST", "/compress/auto") => self
+                .security
+                .gate_compress(body, true)
+                .unwrap_or_else(|| compress(body, true)),
             ("POST", "/decompress") => decompress(body),
             ("POST", "/message") => self.message(body, now_ms, new_id),
             ("GET", p) if p.starts_with("/session/") => self.get_session(&p[9..], now_ms),
@@ -320,6 +344,7 @@ impl Server {
                 let Some(id) = message.session_id.clone() else {
                     return Response::reject("Missing session ID", now_ms);
                 };
+                let security = self.security;
                 let Some(entry) = self.lookup(&id, now_ms) else {
                     return Response::message(
                         404,
@@ -329,6 +354,9 @@ impl Server {
                 match entry.session.receive(body, now_ms) {
                     Ok(out) => {
                         let content = out.delivered.unwrap_or_default();
+                        if let Some(refusal) = security.gate_message(&content, now_ms) {
+                            return refusal; // [SEC-MSG-001]
+                        }
                         let reply = Message {
                             kind: MessageType::Data,
                             session_id: Some(id),
@@ -367,6 +395,7 @@ const KNOWN: &[&str] = &[
     "/compress",
     "/compress/auto",
     "/decompress",
+    "/scan",
     "/message",
 ];
 

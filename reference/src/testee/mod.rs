@@ -16,9 +16,11 @@ mod bench_ops;
 mod frame_ops;
 mod http_ops;
 mod hydra_ops;
+mod models_ops;
 mod molt_ops;
 mod scan_ops;
 mod secure_ops;
+mod security_ops;
 mod session_ops;
 mod streaming_ops;
 mod token_ops;
@@ -86,6 +88,8 @@ pub const AREAS: &[&[Op]] = &[
     streaming_ops::OPS,
     http_ops::OPS,
     scan_ops::OPS,
+    security_ops::OPS,
+    models_ops::OPS,
     hydra_ops::OPS,
     molt_ops::OPS,
     bench_ops::OPS,

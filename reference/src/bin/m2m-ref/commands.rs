@@ -14,7 +14,10 @@ use m2m_reference::wire::{self, frame, Algorithm, Limits};
 use m2m_reference::ErrorClass;
 use m2m_reference::{hydra, scan};
 
-use super::{AlgorithmArg, EncodingArg, Io, SecurityArg, SessionCommand};
+use m2m_reference::console;
+use m2m_reference::server::security::Security;
+
+use super::{AlgorithmArg, EncodingArg, Io, ModelsCommand, SecurityArg, SessionCommand};
 
 pub fn read_input(io: &Io) -> std::io::Result<Vec<u8>> {
     if let Some(path) = &io.file {
@@ -178,46 +181,90 @@ fn read_text(io: &Io) -> Result<String, ExitCode> {
     String::from_utf8(input).map_err(|_| fail("invalid_utf8", "input is not valid UTF-8"))
 }
 
-pub fn scan(io: &Io, json: bool, threshold: Option<f32>, validate: bool) -> ExitCode {
+/// Print a command's [`console::Output`] and exit with its status.
+fn emit(out: console::Output) -> ExitCode {
+    print!("{}", out.stdout);
+    eprint!("{}", out.stderr);
+    let _ = std::io::stdout().flush();
+    ExitCode::from(out.code)
+}
+
+/// `scan [-b] [-t T] [--json] [--validate]`: upstream `m2m scan`'s output and exit status
+/// (1 only with `-b` when the text should be blocked). [MODELS-CLI-001]
+pub fn scan(io: &Io, json: bool, blocking: bool, threshold: f32, validate: bool) -> ExitCode {
     let text = match read_text(io) {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let mut config = scan::ScanConfig::default();
-    if let Some(t) = threshold {
-        config = config.with_threshold(t);
+    if validate {
+        if let Err(e) = scan::scan_and_validate(&text, &scan::ScanConfig::default()) {
+            return fail(e.class(), e);
+        }
     }
-    let result = if validate {
-        scan::scan_and_validate(&text, &config)
-    } else {
-        scan::scan(&text, &config)
-    };
-    let r = match result {
-        Ok(r) => r,
-        Err(e) => return fail(e.class(), e),
-    };
-    let out = if json {
-        serde_json::to_string_pretty(&r.to_json()).expect("a JSON value always serialises")
-    } else if r.safe {
-        "safe".to_owned()
-    } else {
-        let names: Vec<String> = r
-            .threats
-            .iter()
-            .map(|t| format!("{} ({}, {})", t.name, t.category.name(), t.severity))
-            .collect();
-        format!(
-            "{}: confidence {} — {}",
-            if r.should_block { "BLOCK" } else { "unsafe" },
-            r.confidence,
-            names.join(", ")
-        )
-    };
-    match write_output(io, out.as_bytes()) {
-        Err(e) => fail("io", e),
-        Ok(()) if r.should_block => ExitCode::from(3),
-        Ok(()) => ExitCode::SUCCESS,
+    match console::scan(&text, blocking, threshold, json) {
+        Ok(out) => emit(out),
+        Err(e) => fail(e.class(), e),
     }
+}
+
+/// `analyze`: upstream `m2m analyze`'s report. [MODELS-CLI-004]
+pub fn analyze(io: &Io) -> ExitCode {
+    match read_text(io) {
+        Ok(t) => emit(console::Output {
+            stdout: console::analyze(&t),
+            ..Default::default()
+        }),
+        Err(code) => code,
+    }
+}
+
+/// `models [list [-p P] | search Q | info ID]`. [MODELS-CLI-004]
+pub fn models(action: Option<ModelsCommand>) -> ExitCode {
+    emit(match action {
+        None | Some(ModelsCommand::List { provider: None }) => console::models("list", None),
+        Some(ModelsCommand::List { provider: Some(p) }) => console::models("list", Some(&p)),
+        Some(ModelsCommand::Search { query }) => console::models("search", Some(&query)),
+        Some(ModelsCommand::Info { model }) => console::models("info", Some(&model)),
+    })
+}
+
+/// `tokens [-e ENCODING|MODEL]`: the token count. [MODELS-TOK-001]
+pub fn tokens(io: &Io, encoding: &str) -> ExitCode {
+    let text = match read_text(io) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let enc = m2m_reference::models::lookup(encoding).map_or(encoding, |c| c.encoding.as_str());
+    match m2m_reference::models::count_tokens(&text, enc) {
+        Some(n) => emit(console::Output {
+            stdout: format!("{n}\n"),
+            ..Default::default()
+        }),
+        None => {
+            eprintln!("error: unknown encoding or model {encoding}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The security settings of `m2m-ref server`'s flags; a `--model` must load.
+/// [SEC-CONF-001] .. [SEC-CONF-005]
+pub fn server_security(
+    no_security: bool,
+    blocking: bool,
+    threshold: f32,
+    model: Option<&PathBuf>,
+) -> Result<Security, ExitCode> {
+    if let Some(path) = model {
+        let bytes = std::fs::read(path).map_err(|e| fail("model_unreadable", e))?;
+        hydra::Model::from_safetensors(&bytes).map_err(|e| fail(e.class(), e))?;
+    }
+    Ok(Security {
+        enabled: !no_security,
+        blocking,
+        threshold,
+        model: model.is_some(),
+    })
 }
 
 pub fn classify(io: &Io, model: Option<&PathBuf>) -> ExitCode {
@@ -245,6 +292,7 @@ pub fn classify(io: &Io, model: Option<&PathBuf>) -> ExitCode {
 }
 
 /// `compress`: one algorithm, or a sealed frame with `--security`.
+#[allow(clippy::too_many_arguments)] // one parameter per command-line flag
 pub fn compress(
     io: &Io,
     algorithm: AlgorithmArg,
@@ -253,6 +301,7 @@ pub fn compress(
     key_hex: Option<String>,
     nonce_hex: Option<String>,
     encoding: EncodingArg,
+    stats: bool,
 ) -> ExitCode {
     let input = match read_input(io) {
         Ok(b) => b,
@@ -262,6 +311,19 @@ pub fn compress(
         return fail("invalid_utf8", "input is not valid UTF-8");
     };
     let done = |r: std::io::Result<()>| r.map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS);
+    // The wire string, with upstream's statistics on stderr under `--stats`. [MODELS-CLI-002]
+    let wire_out = |a: Algorithm, w: &str| {
+        if stats {
+            let name = match a {
+                Algorithm::None => "None",
+                Algorithm::Brotli => "Brotli",
+                Algorithm::M2m => "M2M",
+                Algorithm::TokenNative => "TokenNative",
+            };
+            eprint!("{}", console::compress_stats(name, text.len(), w.len()));
+        }
+        done(write_output(io, w.as_bytes()))
+    };
     let algorithm = match algorithm {
         AlgorithmArg::None => Algorithm::None,
         AlgorithmArg::Brotli => Algorithm::Brotli,
@@ -275,16 +337,13 @@ pub fn compress(
             if binary {
                 return done(write_raw(io, &token_native::encode_binary(&text, t)));
             }
-            return done(write_output(
-                io,
-                token_native::encode(&text, t).0.as_bytes(),
-            ));
+            return wire_out(Algorithm::TokenNative, &token_native::encode(&text, t).0);
         }
         AlgorithmArg::Auto => {
             return match select::compress_auto(&text, Options::default()) {
                 Ok((a, w)) => {
                     eprintln!("algorithm: {}", a.name());
-                    done(write_output(io, w.as_bytes()))
+                    wire_out(a, &w)
                 }
                 Err(e) => fail(e.class(), e),
             };
@@ -292,7 +351,7 @@ pub fn compress(
         AlgorithmArg::Best => {
             let (a, w) = select::compress_best(&text);
             eprintln!("algorithm: {}", a.name());
-            return done(write_output(io, w.as_bytes()));
+            return wire_out(a, &w);
         }
         AlgorithmArg::T1 => {
             return match t1::encode(&text) {
@@ -339,14 +398,13 @@ pub fn compress(
         };
     }
     match wire::compress(&text, algorithm) {
-        Ok(w) => {
-            write_output(io, w.as_bytes()).map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS)
-        }
+        Ok(w) => wire_out(algorithm, &w),
         Err(e) => fail(e.class(), e),
     }
 }
 
 /// `decompress`: detect and decode, or open a sealed frame with `--key-hex`.
+#[allow(clippy::too_many_arguments)] // one parameter per command-line flag
 pub fn decompress(
     io: &Io,
     max_decompressed_bytes: Option<usize>,
@@ -355,6 +413,7 @@ pub fn decompress(
     security: Option<SecurityArg>,
     token_binary: bool,
     legacy: bool,
+    pretty: bool,
 ) -> ExitCode {
     let input = match read_input(io) {
         Ok(b) => b,
@@ -410,11 +469,13 @@ pub fn decompress(
     let Ok(text) = String::from_utf8(input) else {
         return fail("invalid_utf8", "input is not valid UTF-8");
     };
-    if wire::detect(text.as_bytes()) == wire::Format::Passthrough {
-        eprintln!("warning: input has no M2M prefix; passing it through");
+    if console::warns_not_m2m(&text) {
+        eprintln!("Warning: Input does not appear to be in M2M format");
     }
     match wire::decompress(&text, &limits) {
         Ok(t) => {
+            // [MODELS-CLI-003]
+            let t = if pretty { console::pretty(&t) } else { t };
             write_output(io, t.as_bytes()).map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS)
         }
         Err(e) => fail(e.class(), e),
