@@ -214,7 +214,9 @@ pub fn replay(target: &mut dyn Target, fuzz_target: &str, dirs: &[PathBuf]) -> T
                     Outcome::Ok(_) => t.ok += 1,
                     Outcome::Error { class, .. } => *t.errors.entry(class).or_default() += 1,
                     Outcome::Unsupported(_) => t.unsupported += 1,
-                    Outcome::Timeout(d) => t.failures.push(fail(format!("timeout after {:.1} s", d.as_secs_f64()))),
+                    Outcome::Timeout(d) => t
+                        .failures
+                        .push(fail(format!("timeout after {:.1} s", d.as_secs_f64()))),
                     Outcome::Crash(m) => t.failures.push(fail(format!("crash: {m}"))),
                     Outcome::Protocol(m) => t.failures.push(fail(format!("protocol: {m}"))),
                     Outcome::HarnessError(m) => t.failures.push(fail(format!("harness: {m}"))),

@@ -34,12 +34,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use m2m_reference::edge;
 use m2m_reference::secure::frame::Mode;
 
 #[path = "m2m-ref/commands.rs"]
 mod commands;
-use commands::fail;
 
 #[derive(Parser)]
 #[command(name = "m2m-ref", version, about = "M2M reference implementation CLI")]
@@ -326,27 +324,13 @@ fn main() -> ExitCode {
             blocking,
             threshold,
             model,
-        } => {
-            let host = if bind_all { "0.0.0.0".to_owned() } else { host };
-            let mut opts = edge::api::Options::new(&format!("{host}:{port}"));
-            opts.session_idle_ms = session_idle_secs.saturating_mul(1000);
-            opts.after_sweep = Some(trim_heap);
-            opts.security =
-                match commands::server_security(no_security, blocking, threshold, model.as_ref()) {
-                    Ok(s) => s,
-                    Err(code) => return code,
-                };
-            let server = match edge::api::ApiServer::bind(opts) {
-                Ok(s) => s,
-                Err(e) => return fail("io", e),
-            };
-            if let Some(addr) = server.local_addr() {
-                eprintln!("m2m-ref server listening on http://{addr}");
-            }
-            server
-                .run()
-                .map_or_else(|e| fail("io", e), |()| ExitCode::SUCCESS)
-        }
+        } => commands::server(
+            &host,
+            port,
+            bind_all,
+            session_idle_secs,
+            commands::server_security(no_security, blocking, threshold, model.as_ref()),
+        ),
         Command::Scan {
             io,
             json,
@@ -358,22 +342,7 @@ fn main() -> ExitCode {
         Command::Models { action } => commands::models(action),
         Command::Tokens { io, encoding } => commands::tokens(&io, &encoding),
         Command::Classify { io, model } => commands::classify(&io, model.as_ref()),
-        Command::ServeTestee { http: None } => match m2m_reference::testee::serve_stdio() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => fail("io", e),
-        },
-        Command::ServeTestee { http: Some(addr) } => {
-            let server = match edge::testee_http::HttpTestee::bind(&addr) {
-                Ok(s) => s,
-                Err(e) => return fail("io", e),
-            };
-            if let Some(bound) = server.local_addr() {
-                eprintln!("serving the reference testee on http://{bound}");
-            }
-            server
-                .run()
-                .map_or_else(|e| fail("io", e), |()| ExitCode::SUCCESS)
-        }
+        Command::ServeTestee { http } => commands::serve_testee(http.as_deref()),
         Command::Compress {
             io,
             algorithm,
@@ -406,15 +375,5 @@ fn main() -> ExitCode {
             pretty,
         ),
         Command::Peek { io, binary } => commands::peek(&io, binary),
-    }
-}
-
-/// After a sweep freed sessions: give glibc's free heap back to the system, so the server's RSS
-/// follows its live sessions (reports/robustness.md, session churn). [HTTP-SESSION-004]
-fn trim_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim has no preconditions; it only returns unused heap pages.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }

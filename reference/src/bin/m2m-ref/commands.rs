@@ -1,5 +1,6 @@
 //! The commands of `m2m-ref` behind its argument parsing: input and output, and the calls into
-//! the library for `compress`, `decompress`, `peek`, `scan`, `classify` and `session`.
+//! the library for every subcommand (`compress`, `decompress`, `peek`, `scan`, `classify`,
+//! `session`, `server`, `serve-testee`, ...).
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -14,8 +15,8 @@ use m2m_reference::wire::{self, frame, Algorithm, Limits};
 use m2m_reference::ErrorClass;
 use m2m_reference::{hydra, scan};
 
-use m2m_reference::console;
 use m2m_reference::server::security::Security;
+use m2m_reference::{console, edge};
 
 use super::{AlgorithmArg, EncodingArg, Io, ModelsCommand, SecurityArg, SessionCommand};
 
@@ -505,5 +506,63 @@ pub fn peek(io: &Io, binary: bool) -> ExitCode {
                 .map_or_else(|e| fail("io", e), |_| ExitCode::SUCCESS)
         }
         Err(e) => fail(e.class(), e),
+    }
+}
+
+/// `m2m-ref server`: bind the HTTP API, print where it listens, serve until killed.
+/// [HTTP-API-001] [SEC-CONF-001]
+pub fn server(
+    host: &str,
+    port: u16,
+    bind_all: bool,
+    session_idle_secs: u64,
+    security: Result<Security, ExitCode>,
+) -> ExitCode {
+    let host = if bind_all { "0.0.0.0" } else { host };
+    let mut opts = edge::api::Options::new(&format!("{host}:{port}"));
+    opts.session_idle_ms = session_idle_secs.saturating_mul(1000);
+    opts.after_sweep = Some(trim_heap);
+    opts.security = match security {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let server = match edge::api::ApiServer::bind(opts) {
+        Ok(s) => s,
+        Err(e) => return fail("io", e),
+    };
+    if let Some(addr) = server.local_addr() {
+        eprintln!("m2m-ref server listening on http://{addr}");
+    }
+    server
+        .run()
+        .map_or_else(|e| fail("io", e), |()| ExitCode::SUCCESS)
+}
+
+/// `m2m-ref serve-testee [--http ADDR]`: the testee protocol over stdin/stdout or HTTP.
+/// [TESTEE-MSG-001]
+pub fn serve_testee(http: Option<&str>) -> ExitCode {
+    let Some(addr) = http else {
+        return m2m_reference::testee::serve_stdio()
+            .map_or_else(|e| fail("io", e), |()| ExitCode::SUCCESS);
+    };
+    let server = match edge::testee_http::HttpTestee::bind(addr) {
+        Ok(s) => s,
+        Err(e) => return fail("io", e),
+    };
+    if let Some(bound) = server.local_addr() {
+        eprintln!("serving the reference testee on http://{bound}");
+    }
+    server
+        .run()
+        .map_or_else(|e| fail("io", e), |()| ExitCode::SUCCESS)
+}
+
+/// After a sweep freed sessions: give glibc's free heap back to the system, so the server's RSS
+/// follows its live sessions (reports/robustness.md, session churn). [HTTP-SESSION-004]
+fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim has no preconditions; it only returns unused heap pages.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
