@@ -2,7 +2,8 @@
 # Regenerate every committed certification report and the matrix:
 #   reports/reference/                  the reference, in-process (must be 100%)
 #   reports/m2m-protocol-0.4.0/         upstream 0.4.0 through adapters/m2m-protocol-0.4 (stdin)
-#   reports/m2m-protocol-0.4.0-server/  upstream 0.4.0's HTTP server API through m2m-http
+#   reports/m2m-protocol-0.4.0-server/  upstream 0.4.0's HTTP server API through m2m-http (security on)
+#   reports/m2m-protocol-0.4.0-server-no-security/, -server-model/  the same with --no-security, --model
 #   reports/matrix.html                 requirement × implementation matrix of the three
 # Usage: bash reports/regenerate.sh        (builds the adapter first: ~5 min the first time)
 # Timestamps and durations change on every run; verdicts should not.
@@ -19,17 +20,32 @@ adapter=adapters/m2m-protocol-0.4/target/release
 "$harness" certify --target "stdin:$adapter/m2m-upstream-testee" \
   --report-dir reports/m2m-protocol-0.4.0
 
+# Upstream's HTTP server three ways: security on (the default), --no-security, and --model (the
+# security scenarios with its Hydra classifier loaded); each with its own known-failure list.
 port=18791
-"$adapter/m2m-upstream-server" --port "$port" >/dev/null 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-"$harness" certify --target "m2m-http:http://127.0.0.1:$port" --filter http:: \
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+start() { # port args...
+  local p=$1; shift
+  "$adapter/m2m-upstream-server" --port "$p" "$@" >/dev/null 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do
+    curl -fs "http://127.0.0.1:$p/health" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "upstream server on port $p did not start" >&2; return 1
+}
+start $port
+start $((port+1)) --no-security
+start $((port+2)) --model models/hydra-tiny.safetensors
+"$harness" certify --target "m2m-http:http://127.0.0.1:$port" -f http:: -f security::secsrv \
   --known-failures reports/m2m-protocol-0.4.0-server/known-failures.yaml \
   --report-dir reports/m2m-protocol-0.4.0-server
+"$harness" certify --target "m2m-http:http://127.0.0.1:$((port+1))" -f http:: -f security::secsrv \
+  --known-failures reports/m2m-protocol-0.4.0-server-no-security/known-failures.yaml \
+  --report-dir reports/m2m-protocol-0.4.0-server-no-security
+"$harness" certify --target "m2m-http:http://127.0.0.1:$((port+2))" -f security::secsrv \
+  --report-dir reports/m2m-protocol-0.4.0-server-model
 
 "$harness" report matrix reports/reference/report.json reports/m2m-protocol-0.4.0/report.json \
   reports/m2m-protocol-0.4.0-server/report.json -o reports/matrix.html

@@ -14,7 +14,7 @@
 //! Every problem is collected, each as one line naming the file, case and what is wrong.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -61,7 +61,6 @@ impl std::fmt::Display for LintReport {
 
 /// The compiled schemas of every op, keyed by op name.
 pub struct OpSchemas {
-    dir: PathBuf,
     by_op: BTreeMap<String, (jsonschema::Validator, jsonschema::Validator)>,
 }
 
@@ -101,10 +100,7 @@ impl OpSchemas {
                 }
             }
         }
-        OpSchemas {
-            dir: dir.to_owned(),
-            by_op,
-        }
+        OpSchemas { by_op }
     }
 
     /// Number of compiled schema files.
@@ -128,11 +124,12 @@ impl OpSchemas {
             report.inputs_validated += 1;
             for e in args.iter_errors(&case.input).take(3) {
                 report.problems.push(format!(
-                    "vectors/{}: case `{}`: input does not match {}: {}: {e}",
+                    "vectors/{}: case `{}`: input does not match {}: {}: {}",
                     case.file,
                     case.id,
                     self.path(&case.op, "args"),
                     location(&e.instance_path.to_string()),
+                    cut(&e.to_string()),
                 ));
             }
         }
@@ -146,21 +143,32 @@ impl OpSchemas {
             report.results_validated += 1;
             for e in ok.iter_errors(value).take(3) {
                 report.problems.push(format!(
-                    "vectors/{}: case `{}`: {field}.ok does not match {}: {}: {e}",
+                    "vectors/{}: case `{}`: {field}.ok does not match {}: {}: {}",
                     case.file,
                     case.id,
                     self.path(&case.op, "ok"),
                     location(&e.instance_path.to_string()),
+                    cut(&e.to_string()),
                 ));
             }
         }
     }
 
+    /// The schema's path as the suite names it (`spec/schemas/…`), wherever the suite lives.
     fn path(&self, op: &str, kind: &str) -> String {
-        self.dir
-            .join(format!("{op}.{kind}.json"))
-            .display()
-            .to_string()
+        format!("spec/schemas/{op}.{kind}.json")
+    }
+}
+
+/// A validation message cut to 200 characters: the instance it quotes may be a megabyte.
+fn cut(message: &str) -> String {
+    match message.char_indices().nth(200) {
+        Some((at, _)) => format!(
+            "{}… ({} characters in all)",
+            &message[..at],
+            message.chars().count()
+        ),
+        None => message.to_owned(),
     }
 }
 
