@@ -303,6 +303,7 @@ mod tests {
     use crate::spec::Level;
     use crate::vectors::Result_;
     use serde_json::json;
+    use std::path::PathBuf;
 
     fn case(id: &str, input: Value, expect: Expect, confirmed_by: &str) -> Case {
         Case {
@@ -332,7 +333,6 @@ mod tests {
             "properties": {"value": {"type": "integer"}, "consumed": {"type": "integer"}},
             "required": ["value", "consumed"], "additionalProperties": false}));
         OpSchemas {
-            dir: PathBuf::from("spec/schemas"),
             by_op: BTreeMap::from([("wire.varint.decode".to_owned(), (args, ok))]),
         }
     }
@@ -360,8 +360,21 @@ mod tests {
             ),
             &mut r,
         );
-        assert_eq!(r.inputs_validated, 3);
-        assert_eq!(r.results_validated, 3);
+        let huge = "x".repeat(1_000_000);
+        s.check_case(
+            &case("huge", json!({"hex": {"k": huge}}), ok.clone(), "spec"),
+            &mut r,
+        );
+        assert!(
+            r.problems.iter().all(|p| p.len() < 600),
+            "a megabyte instance is quoted whole"
+        );
+        assert!(r
+            .problems
+            .iter()
+            .any(|p| p.contains("case `huge`") && p.contains("characters in all)")));
+        assert_eq!(r.inputs_validated, 4);
+        assert_eq!(r.results_validated, 4);
         assert!(r
             .problems
             .iter()
