@@ -106,9 +106,35 @@ impl SuiteRoot {
         }
     }
 
-    /// The embedded data, unpacked into the cache (once per hash).
+    /// The embedded data, unpacked into the cache (once per hash). The cached copy is hashed
+    /// on every use: a copy that was edited after unpacking is replaced by a fresh one, so a
+    /// report's `suite_hash` is always the hash of the data that ran. [BASIS-PROFILE-005]
     pub fn embedded() -> Result<SuiteRoot, SuiteDataError> {
-        let dir = unpack(&cache_dir())?;
+        Self::embedded_in(&cache_dir())
+    }
+
+    fn embedded_in(cache: &Path) -> Result<SuiteRoot, SuiteDataError> {
+        let dir = unpack(cache)?;
+        if SuiteRoot::from_dir(&dir, "the cache")?.hash != EMBEDDED_HASH {
+            eprintln!(
+                "warning: the unpacked suite in {} was modified; unpacking it again",
+                dir.display()
+            );
+            std::fs::remove_dir_all(&dir).map_err(|source| SuiteDataError::Io {
+                what: format!("removing the modified copy {}", dir.display()),
+                source,
+            })?;
+            let dir = unpack(cache)?;
+            let hash = SuiteRoot::from_dir(&dir, "the cache")?.hash;
+            if hash != EMBEDDED_HASH {
+                return Err(SuiteDataError::Io {
+                    what: format!("verifying the unpacked suite in {}", dir.display()),
+                    source: std::io::Error::other(format!(
+                        "its hash {hash} differs from the embedded {EMBEDDED_HASH}"
+                    )),
+                });
+            }
+        }
         Ok(SuiteRoot {
             dir,
             hash: EMBEDDED_HASH.to_owned(),
@@ -183,6 +209,20 @@ mod tests {
         );
         // A second unpack reuses the copy.
         assert_eq!(unpack(&cache).unwrap(), dir);
+        // A copy edited after unpacking is not trusted: embedded() replaces it.
+        let one = std::fs::read_dir(dir.join("vectors/varint"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        std::fs::write(&one, "cases: []\n").unwrap();
+        assert_ne!(SuiteRoot::from_dir(&dir, "t").unwrap().hash, EMBEDDED_HASH);
+        let again = SuiteRoot::embedded_in(&cache).unwrap();
+        assert_eq!(
+            SuiteRoot::from_dir(&again.dir, "t").unwrap().hash,
+            EMBEDDED_HASH
+        );
         let _ = std::fs::remove_dir_all(cache);
     }
 
