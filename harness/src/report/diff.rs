@@ -79,9 +79,18 @@ pub struct Diff {
 /// Compare two reports.
 pub fn diff(old: &Value, new: &Value) -> Diff {
     let (a, b) = (cases(old), cases(new));
+    let same_suite = same_suite(old, new);
     let mut d = Diff::default();
     for (id, (va, _)) in &a {
         match b.get(id) {
+            // Same suite, and a case that met its requirements was not run: a narrower
+            // `--filter` must not hide a regression. [BASIS-PROFILE-006]
+            None if same_suite && met(va) => d.broken.push((
+                id.clone(),
+                va.clone(),
+                "not run".to_owned(),
+                "the new run has the same suite but did not run this case (--filter?)".to_owned(),
+            )),
             None => d.removed.push((id.clone(), va.clone())),
             Some((vb, reason)) if va != vb => {
                 if regressed(va, vb) {
@@ -104,7 +113,7 @@ pub fn diff(old: &Value, new: &Value) -> Diff {
     let (pa, pb) = (profiles(old), profiles(new));
     for (name, was) in &pa {
         match (was, pb.get(name)) {
-            (true, Some(false)) => d.profiles_lost.push(name.clone()),
+            (true, Some(false) | None) => d.profiles_lost.push(name.clone()),
             (false, Some(true)) => d.profiles_gained.push(name.clone()),
             _ => {}
         }
@@ -119,18 +128,20 @@ impl Diff {
     }
 }
 
+/// Whether both reports ran the same suite data (equal, present `suite_hash`).
+fn same_suite(old: &Value, new: &Value) -> bool {
+    matches!((old["suite_hash"].as_str(), new["suite_hash"].as_str()),
+        (Some(x), Some(y)) if !x.is_empty() && x == y)
+}
+
 fn name(r: &Value) -> String {
+    let hash = r["suite_hash"].as_str().unwrap_or("?");
     format!(
         "{} {} (suite {} {})",
         r["target"]["name"].as_str().unwrap_or("?"),
         r["target"]["version"].as_str().unwrap_or("?"),
         r["suite_version"].as_str().unwrap_or("?"),
-        r["suite_commit"]
-            .as_str()
-            .unwrap_or("")
-            .chars()
-            .take(10)
-            .collect::<String>()
+        hash.get(..19).unwrap_or(hash),
     )
 }
 
@@ -145,6 +156,13 @@ pub fn render(old: &Value, new: &Value) -> String {
     let _ = writeln!(out, "## Conformance diff\n");
     let _ = writeln!(out, "- old: {}", name(old));
     let _ = writeln!(out, "- new: {}", name(new));
+    if !same_suite(old, new) {
+        let _ = writeln!(
+            out,
+            "- the two runs ran different suite data (suite_hash): cases may have been added, \
+             removed or changed"
+        );
+    }
     let _ = writeln!(
         out,
         "- {} fixed, {} broken, {} other verdict changes, {} new, {} removed\n",
@@ -272,5 +290,33 @@ mod tests {
         assert!(d.regressed());
         assert!(render(&old, &new).contains("### Profiles no longer met"));
         assert!(!diff(&new, &old).regressed());
+        // A profile that was met and is missing from the new report is lost too.
+        new["profiles"] = json!([]);
+        assert_eq!(diff(&old, &new).profiles_lost, ["core"]);
+    }
+
+    #[test]
+    fn a_passing_case_left_out_of_a_run_of_the_same_suite_is_a_regression() {
+        let mut old = report(&[
+            ("kept", "pass"),
+            ("dropped", "pass"),
+            ("was-failing", "fail"),
+        ]);
+        let mut new = report(&[("kept", "pass")]);
+        old["suite_hash"] = json!("sha256:aa");
+        new["suite_hash"] = json!("sha256:aa");
+        let d = diff(&old, &new);
+        assert_eq!(d.broken.len(), 1, "{d:?}");
+        assert_eq!(d.broken[0].0, "c::dropped");
+        assert_eq!(d.broken[0].2, "not run");
+        assert_eq!(d.removed, vec![("c::was-failing".into(), "fail".into())]);
+        assert!(d.regressed());
+        assert!(!render(&old, &new).contains("different suite data"));
+        // Another suite may have removed the case: reported, not a regression.
+        new["suite_hash"] = json!("sha256:bb");
+        let d = diff(&old, &new);
+        assert!(!d.regressed(), "{d:?}");
+        assert_eq!(d.removed.len(), 2);
+        assert!(render(&old, &new).contains("different suite data"));
     }
 }
