@@ -79,7 +79,7 @@ pub fn prompt_tokens_from_hint(content_hint: u32) -> u32 {
 mod tests {
     use super::*;
 
-    /// The tolerances upstream's own tests assert (codec.md §10).
+    /// The tolerances upstream 0.4.0's own unit tests assert for its cost estimate. [FRAME-COST-002]
     #[test]
     fn upstream_asserted_costs() {
         assert!((estimate_usd("gpt-4o", 1000, 500) - 0.0075).abs() < 1e-4);
@@ -98,7 +98,8 @@ mod tests {
         assert_eq!(pricing(""), DEFAULT_PRICING);
     }
 
-    /// Frame A of codec.md §2.14: 0.005 → `0a d7 a3 3b`; TEST_REQUEST and TEST_RESPONSE costs.
+    /// A cost of 0.005 is written as `0a d7 a3 3b` (binary32, little-endian), and the costs of the
+    /// spec's example request and response frames. [FRAME-COST-002] [FRAME-COST-003]
     #[test]
     fn exact_bits() {
         assert_eq!(
