@@ -3,8 +3,9 @@
 //! [BASIS-DIFF-001]
 //!
 //! - Generators ([`generate`]) are proptest strategies, one per deterministic op.
-//! - Outcomes compare by kind (ok, error, unsupported, crash, timeout, protocol, harness), then by
-//!   error class, then by JSON equality of the ok values. [BASIS-DIFF-003]
+//! - Outcomes compare by kind (ok, error, crash, timeout, protocol, harness), then by error
+//!   class, then by JSON equality of the ok values; a case one side answers `unsupported` is not
+//!   compared but counted per op. [BASIS-DIFF-003]
 //! - A disagreement is shrunk with proptest's `simplify`/`complicate` while the shrunk input still
 //!   shows the same cause. The cause ([`cause`]) is the dedupe key: op, the two outcome kinds
 //!   (with error classes) and, for two different ok values, the sorted top-level fields whose
@@ -229,6 +230,9 @@ pub struct DiffReport {
     pub shrink_runs: u64,
     /// Wall time in seconds.
     pub seconds: f64,
+    /// Per op, generated cases that one side answered `unsupported`: not comparable, so not
+    /// divergences, but counted. [BASIS-DIFF-003]
+    pub unsupported: BTreeMap<String, u32>,
     /// Distinct divergences, new ones first.
     pub divergences: Vec<Divergence>,
 }
@@ -264,6 +268,9 @@ struct Pair {
     a: Box<dyn Target>,
     b: Box<dyn Target>,
     runs: u64,
+    /// Only B is the reference: known entries (written with the reference as `a`) match the
+    /// outcomes swapped.
+    ref_is_b: bool,
 }
 
 impl Pair {
@@ -342,6 +349,7 @@ pub fn command(root: &SuiteRoot, args: &DiffArgs) -> Result<(String, bool), Diff
         a: start("a", &args.a, args.timeout)?,
         b: start("b", &args.b, args.timeout)?,
         runs: 0,
+        ref_is_b: false,
     };
     let hello = |t: &mut Box<dyn Target>, side, spec: &str| {
         t.hello().map_err(|source| DiffError::Target {
@@ -354,11 +362,14 @@ pub fn command(root: &SuiteRoot, args: &DiffArgs) -> Result<(String, bool), Diff
         let ia = hello(&mut pair.a, "a", &args.a)?;
         let ib = hello(&mut pair.b, "b", &args.b)?;
         let ops = choose_ops(&args.ops, &ia, &ib)?;
+        let reference = m2m_reference::testee::hello()["name"].clone();
+        pair.ref_is_b = ib.name == reference && ia.name != reference;
         let seed = args.seed.unwrap_or_else(random_seed);
         eprintln!("differential: seed {seed}, {} op(s), {} case(s) each", ops.len(), args.cases);
-        let mut divergences = Vec::new();
+        let (mut divergences, mut unsupported) = (Vec::new(), BTreeMap::new());
         for op in &ops {
-            divergences.extend(run_op(&mut pair, op, args.cases, seed, &known));
+            let found = run_op(&mut pair, op, args.cases, seed, &known, &mut unsupported);
+            divergences.extend(found);
         }
         let shrink_runs = pair.runs - u64::from(args.cases) * ops.len() as u64;
         divergences.sort_by_key(|d| d.known);
@@ -372,6 +383,7 @@ pub fn command(root: &SuiteRoot, args: &DiffArgs) -> Result<(String, bool), Diff
             shrink_runs,
             ops,
             seconds: started.elapsed().as_secs_f64(),
+            unsupported,
             divergences,
         })
     })();
@@ -426,7 +438,14 @@ fn choose_ops(
 }
 
 /// Run `cases` generated cases of `op`; shrink and report each new cause once.
-fn run_op(pair: &mut Pair, op: &str, cases: u32, seed: u64, known: &Known) -> Vec<Divergence> {
+fn run_op(
+    pair: &mut Pair,
+    op: &str,
+    cases: u32,
+    seed: u64,
+    known: &Known,
+    unsupported: &mut BTreeMap<String, u32>,
+) -> Vec<Divergence> {
     let Some(strategy) = generate::strategy(op) else {
         return Vec::new();
     };
@@ -443,6 +462,10 @@ fn run_op(pair: &mut Pair, op: &str, cases: u32, seed: u64, known: &Known) -> Ve
         };
         let args = tree.current();
         let (oa, ob) = pair.run(op, &args);
+        if matches!(oa, Outcome::Unsupported(_)) || matches!(ob, Outcome::Unsupported(_)) {
+            *unsupported.entry(op.to_owned()).or_default() += 1;
+            continue;
+        }
         let Some(why) = cause(op, &oa, &ob) else {
             continue;
         };
@@ -451,7 +474,11 @@ fn run_op(pair: &mut Pair, op: &str, cases: u32, seed: u64, known: &Known) -> Ve
             continue;
         }
         let (shrunk, sa, sb, steps) = shrink(pair, op, &mut tree, &why, (args.clone(), oa, ob));
-        let by = known.classify(op, &shrunk, &sa, &sb);
+        let by = if pair.ref_is_b {
+            known.classify(op, &shrunk, &sb, &sa)
+        } else {
+            known.classify(op, &shrunk, &sa, &sb)
+        };
         found.insert(
             why.clone(),
             Divergence {
@@ -554,6 +581,9 @@ pub fn console(r: &DiffReport) -> String {
         new.len(),
         known.len()
     );
+    for (op, n) in &r.unsupported {
+        let _ = writeln!(s, "  {op}: {n} case(s) not compared (unsupported on one side)");
+    }
     for (title, list) in [("NEW", &new), ("known", &known)] {
         for d in list.iter() {
             let by = d.known_by.as_deref().map(|b| format!(" [{b}]")).unwrap_or_default();
@@ -588,6 +618,12 @@ pub fn markdown(r: &DiffReport) -> String {
         new.len(),
         known.len()
     );
+    for (op, n) in &r.unsupported {
+        let _ = writeln!(s, "- `{op}`: {n} case(s) not compared: one side answered `unsupported`");
+    }
+    if !r.unsupported.is_empty() {
+        s.push('\n');
+    }
     for (title, list) in [("New divergences", &new), ("Known divergences", &known)] {
         let _ = writeln!(s, "## {title} ({})\n", list.len());
         if list.is_empty() {
