@@ -29,7 +29,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::suite_data::SuiteRoot;
-use crate::target::{self, Outcome, SetupError, Target, TesteeInfo, TargetOptions};
+use crate::target::{self, Outcome, SetupError, Target, TargetOptions, TesteeInfo};
 use known::{kind, Known};
 
 /// Default `--cases` per op.
@@ -365,7 +365,11 @@ pub fn command(root: &SuiteRoot, args: &DiffArgs) -> Result<(String, bool), Diff
         let reference = m2m_reference::testee::hello()["name"].clone();
         pair.ref_is_b = ib.name == reference && ia.name != reference;
         let seed = args.seed.unwrap_or_else(random_seed);
-        eprintln!("differential: seed {seed}, {} op(s), {} case(s) each", ops.len(), args.cases);
+        eprintln!(
+            "differential: seed {seed}, {} op(s), {} case(s) each",
+            ops.len(),
+            args.cases
+        );
         let (mut divergences, mut unsupported) = (Vec::new(), BTreeMap::new());
         for op in &ops {
             let found = run_op(&mut pair, op, args.cases, seed, &known, &mut unsupported);
@@ -400,11 +404,7 @@ pub fn command(root: &SuiteRoot, args: &DiffArgs) -> Result<(String, bool), Diff
     Ok((text, report.divergences.is_empty()))
 }
 
-fn choose_ops(
-    wanted: &[String],
-    a: &TesteeInfo,
-    b: &TesteeInfo,
-) -> Result<Vec<String>, DiffError> {
+fn choose_ops(wanted: &[String], a: &TesteeInfo, b: &TesteeInfo) -> Result<Vec<String>, DiffError> {
     if wanted.is_empty() {
         let ops: Vec<String> = generate::OPS
             .iter()
@@ -582,11 +582,18 @@ pub fn console(r: &DiffReport) -> String {
         known.len()
     );
     for (op, n) in &r.unsupported {
-        let _ = writeln!(s, "  {op}: {n} case(s) not compared (unsupported on one side)");
+        let _ = writeln!(
+            s,
+            "  {op}: {n} case(s) not compared (unsupported on one side)"
+        );
     }
     for (title, list) in [("NEW", &new), ("known", &known)] {
         for d in list.iter() {
-            let by = d.known_by.as_deref().map(|b| format!(" [{b}]")).unwrap_or_default();
+            let by = d
+                .known_by
+                .as_deref()
+                .map(|b| format!(" [{b}]"))
+                .unwrap_or_default();
             let _ = writeln!(s, "  {title}{by} {}", d.cause);
             let _ = writeln!(s, "    args: {}", cut(&d.args.to_string(), 300));
             let _ = writeln!(s, "    a: {}", outcome_line(&d.a));
@@ -619,7 +626,10 @@ pub fn markdown(r: &DiffReport) -> String {
         known.len()
     );
     for (op, n) in &r.unsupported {
-        let _ = writeln!(s, "- `{op}`: {n} case(s) not compared: one side answered `unsupported`");
+        let _ = writeln!(
+            s,
+            "- `{op}`: {n} case(s) not compared: one side answered `unsupported`"
+        );
     }
     if !r.unsupported.is_empty() {
         s.push('\n');
@@ -634,7 +644,12 @@ pub fn markdown(r: &DiffReport) -> String {
             if let (Some(by), Some(why)) = (&d.known_by, &d.known_reason) {
                 let _ = writeln!(s, "Known: **{by}**, {why}\n");
             }
-            let _ = writeln!(s, "- args (shrunk, {} steps): `{}`", d.shrink_steps, cut(&d.args.to_string(), 400));
+            let _ = writeln!(
+                s,
+                "- args (shrunk, {} steps): `{}`",
+                d.shrink_steps,
+                cut(&d.args.to_string(), 400)
+            );
             let _ = writeln!(s, "- a: `{}`", outcome_line(&d.a).replace('`', "'"));
             let _ = writeln!(s, "- b: `{}`", outcome_line(&d.b).replace('`', "'"));
             let _ = writeln!(
@@ -676,14 +691,27 @@ mod tests {
             Some("o: error:x vs error:y")
         );
         assert_eq!(
-            cause("o", &ok(json!({"a": 1, "b": 2})), &ok(json!({"a": 1, "b": 3, "c": 0})))
-                .as_deref(),
+            cause(
+                "o",
+                &ok(json!({"a": 1, "b": 2})),
+                &ok(json!({"a": 1, "b": 3, "c": 0}))
+            )
+            .as_deref(),
             Some("o: ok vs ok, differs in b,c")
         );
         assert_eq!(
             cause("o", &ok(json!(1)), &Outcome::Crash("x".into())).as_deref(),
             Some("o: ok vs crash")
         );
+    }
+
+    #[test]
+    fn the_committed_known_file_loads() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let known = Known::load(&root.join("spec").join(KNOWN_FILE), &known_ids(root)).unwrap();
+        assert!(known.entries.len() >= 10);
+        assert!(!known_ids(root)("NOT_A_FLAG"));
+        assert!(known_ids(root)("BASIS-DIV-010"));
     }
 
     #[test]

@@ -39,7 +39,9 @@ pub const OPS: &[&str] = &[
 pub fn strategy(op: &str) -> Option<ArgsStrategy> {
     Some(match op {
         "wire.varint.encode" => varint_value().prop_map(|v| json!({ "value": v })).boxed(),
-        "wire.varint.decode" => varint_bytes().prop_map(|b| json!({ "hex": hex::encode(b) })).boxed(),
+        "wire.varint.decode" => varint_bytes()
+            .prop_map(|b| json!({ "hex": hex::encode(b) }))
+            .boxed(),
         "wire.detect" => wire_string().prop_map(|w| json!({ "wire": w })).boxed(),
         "wire.decompress" => wire_string().prop_map(|w| json!({ "wire": w })).boxed(),
         "wire.compress" => (
@@ -173,11 +175,17 @@ fn token_wire() -> BoxedStrategy<String> {
             vec(prop_oneof![0u32..100_000, 100_000u32..=u32::MAX], 0..8)
         )
             .prop_map(|(k, ids)| {
-                format!("#TK|{k}|{}", b64::encode(&token_native::encode_varints(&ids)))
+                format!(
+                    "#TK|{k}|{}",
+                    b64::encode(&token_native::encode_varints(&ids))
+                )
             }),
         (
             select(vec!["C", "O"]),
-            prop_oneof![vec(any::<u8>(), 0..16).prop_map(|b| b64::encode(&b)), "\\PC{0,12}"]
+            prop_oneof![
+                vec(any::<u8>(), 0..16).prop_map(|b| b64::encode(&b)),
+                "\\PC{0,12}"
+            ]
         )
             .prop_map(|(k, body)| format!("#TK|{k}|{body}")),
     ]
@@ -243,7 +251,13 @@ fn json_text() -> BoxedStrategy<String> {
         "[a-zA-Z0-9]{0,12}",
         select(MODELS),
         plain_text(),
-        select(vec!["stop", "length", "tool_calls", "content_filter", "weird"]),
+        select(vec![
+            "stop",
+            "length",
+            "tool_calls",
+            "content_filter",
+            "weird",
+        ]),
         (0u32..100_000, 0u32..100_000),
     )
         .prop_map(|(id, model, content, finish, (p, c))| {
@@ -261,8 +275,15 @@ fn json_text() -> BoxedStrategy<String> {
             .to_string()
         });
     let other = prop_oneof![
-        select(vec!["{}", "[]", "null", "42", "\"s\"", "{\"a\":[1,2,{\"b\":null}]}"])
-            .prop_map(str::to_owned),
+        select(vec![
+            "{}",
+            "[]",
+            "null",
+            "42",
+            "\"s\"",
+            "{\"a\":[1,2,{\"b\":null}]}"
+        ])
+        .prop_map(str::to_owned),
         "\\PC{0,16}",
     ];
     prop_oneof![4 => request, 3 => response, 1 => other].boxed()
@@ -311,8 +332,8 @@ fn mutate(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
 /// `frame.decode` / `frame.peek` arguments: reference-encoded frames of generated JSON, mutated
 /// (0 to 3 byte changes), in the binary or the text form, and raw bytes.
 fn frame_args() -> ArgsStrategy {
-    let encoded = (json_text(), vec(mutation(), 0..3), any::<bool>()).prop_map(
-        |(json, muts, text)| {
+    let encoded =
+        (json_text(), vec(mutation(), 0..3), any::<bool>()).prop_map(|(json, muts, text)| {
             let bytes = frame::encode(&json).unwrap_or_else(|_| json.into_bytes());
             let bytes = mutate(bytes, &muts);
             if text {
@@ -320,8 +341,7 @@ fn frame_args() -> ArgsStrategy {
             } else {
                 json!({ "hex": hex::encode(bytes) })
             }
-        },
-    );
+        });
     let raw = vec(any::<u8>(), 0..64).prop_map(|b| json!({ "hex": hex::encode(b) }));
     let raw_text = vec(any::<u8>(), 0..48)
         .prop_map(|b| json!({ "wire": format!("#M2M|1|{}", b64::encode(&b)) }));
@@ -364,7 +384,11 @@ fn hkdf_args() -> ArgsStrategy {
         vec(any::<u8>(), 0..64),
         proptest::option::of(vec(any::<u8>(), 0..64)),
         vec(any::<u8>(), 0..64),
-        prop_oneof![0u64..=64, 65u64..=8200, select(vec![8160u64, 8161, 1 << 20])],
+        prop_oneof![
+            0u64..=64,
+            65u64..=8200,
+            select(vec![8160u64, 8161, 1 << 20])
+        ],
     )
         .prop_map(|(ikm, salt, info, length)| {
             let mut v = json!({
@@ -394,7 +418,12 @@ fn stream_args() -> ArgsStrategy {
         1 => "\\PC{0,12}",
     ];
     (
-        select(vec!["abbreviation", "token-native", "hybrid", "passthrough"]),
+        select(vec![
+            "abbreviation",
+            "token-native",
+            "hybrid",
+            "passthrough",
+        ]),
         vec(event, 0..5),
         vec(any::<Index>(), 0..3),
     )

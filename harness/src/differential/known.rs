@@ -120,9 +120,9 @@ impl ArgCondition {
             && self.contains_any.as_ref().is_none_or(|list| {
                 text.is_some_and(|s| list.iter().any(|c| s.contains(c.as_str())))
             })
-            && self.min_items.is_none_or(|n| {
-                v.and_then(Value::as_array).is_some_and(|a| a.len() >= n)
-            })
+            && self
+                .min_items
+                .is_none_or(|n| v.and_then(Value::as_array).is_some_and(|a| a.len() >= n))
     }
 }
 
@@ -184,7 +184,13 @@ impl Known {
     }
 
     /// The first entry covering this divergence.
-    pub fn classify(&self, op: &str, args: &Value, a: &Outcome, b: &Outcome) -> Option<&KnownEntry> {
+    pub fn classify(
+        &self,
+        op: &str,
+        args: &Value,
+        a: &Outcome,
+        b: &Outcome,
+    ) -> Option<&KnownEntry> {
         self.entries.iter().find(|e| e.matches(op, args, a, b))
     }
 }
