@@ -19,7 +19,9 @@
 //! args condition on a field is one or more of `prefix: <text>` (the field is a string starting
 //! with it), `min_len: <n>` / `max_len: <n>` (the field is a string of at least / at most n
 //! characters), `contains_any: [<text>, …]` (the field is a string containing one of them),
-//! `min_items: <n>` (the field is an array of at least n items) and `equals: <JSON>`. `by` must name a requirement in `spec/requirements.yaml`
+//! `min_items: <n>` (the field is an array of at least n items) and `equals: <JSON>`. An entry
+//! for two `ok` outcomes may add `only_at: [<JSON pointer>, …]`: it then matches only when the
+//! two values are equal once those places are removed. `by` must name a requirement in `spec/requirements.yaml`
 //! whose id contains `-DIV-`, or a flag declared in some vector file.
 
 use std::collections::BTreeMap;
@@ -46,6 +48,10 @@ pub struct KnownEntry {
     /// Conditions on the arguments, by field name.
     #[serde(default)]
     pub args: BTreeMap<String, ArgCondition>,
+    /// JSON pointers: with both outcomes `ok`, the entry matches only if the two values are
+    /// equal once these places are removed (the divergence is confined to them).
+    #[serde(default)]
+    pub only_at: Vec<String>,
     /// Why, in one sentence.
     pub reason: String,
 }
@@ -134,6 +140,41 @@ impl KnownEntry {
             && pattern_matches(&self.a, a)
             && pattern_matches(&self.b, b)
             && self.args.iter().all(|(f, c)| c.matches(args.get(f)))
+            && (self.only_at.is_empty() || self.confined(a, b))
+    }
+
+    fn confined(&self, a: &Outcome, b: &Outcome) -> bool {
+        let (Outcome::Ok(va), Outcome::Ok(vb)) = (a, b) else {
+            return false;
+        };
+        let (mut va, mut vb) = (va.clone(), vb.clone());
+        for pointer in &self.only_at {
+            for v in [&mut va, &mut vb] {
+                remove_at(v, pointer);
+            }
+        }
+        va == vb
+    }
+}
+
+/// Remove the value at a JSON pointer (`/a/b/0`), if there is one.
+fn remove_at(v: &mut Value, pointer: &str) {
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    let last = last.replace("~1", "/").replace("~0", "~");
+    match v.pointer_mut(parent) {
+        Some(Value::Object(map)) => {
+            map.remove(&last);
+        }
+        Some(Value::Array(items)) => {
+            if let Ok(i) = last.parse::<usize>() {
+                if i < items.len() {
+                    items.remove(i);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -207,6 +248,7 @@ mod tests {
             a: a.into(),
             b: b.into(),
             args: BTreeMap::new(),
+            only_at: Vec::new(),
             reason: "r".into(),
         }
     }
@@ -248,6 +290,17 @@ mod tests {
         assert!(!e.matches("wire.varint.decode", &json!({"hex": "80"}), &ok, &ok));
         assert!(!e.matches("wire.varint.decode", &json!({"hex": "0080"}), &ok, &ok));
         assert!(!e.matches("wire.varint.decode", &json!({}), &ok, &ok));
+    }
+
+    #[test]
+    fn only_at_confines_an_ok_divergence() {
+        let mut e = entry("ok", "ok");
+        e.only_at = vec!["/response/code".into()];
+        let v = |code: u32, id: &str| Outcome::Ok(json!({"response": {"code": code, "id": id}}));
+        let args = json!({});
+        assert!(e.matches("wire.varint.decode", &args, &v(4, "x"), &v(255, "x")));
+        assert!(!e.matches("wire.varint.decode", &args, &v(4, "x"), &v(255, "y")));
+        assert!(!e.matches("wire.varint.decode", &args, &v(4, "x"), &err("c")));
     }
 
     #[test]
