@@ -329,7 +329,12 @@ fn known_ids(root: &Path) -> impl Fn(&str) -> bool {
         if id.contains("-DIV-") {
             reqs.contains(&format!("- id: {id}\n"))
         } else {
-            !id.is_empty() && flags.contains(&format!("  {id}:"))
+            // Flags are upper-case names declared as keys of a file's `flags:` map.
+            !id.is_empty()
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                && flags.contains(&format!("\n  {id}:"))
         }
     }
 }
@@ -711,6 +716,8 @@ mod tests {
         let known = Known::load(&root.join("spec").join(KNOWN_FILE), &known_ids(root)).unwrap();
         assert!(known.entries.len() >= 10);
         assert!(!known_ids(root)("NOT_A_FLAG"));
+        assert!(!known_ids(root)("value"), "a vector field is not a flag");
+        assert!(known_ids(root)("UPSTREAM_LONG_VARINTS"));
         assert!(known_ids(root)("BASIS-DIV-010"));
     }
 
