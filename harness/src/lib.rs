@@ -32,6 +32,7 @@ pub mod bench;
 pub mod certify;
 pub mod commands;
 pub mod coverage;
+pub mod differential;
 pub mod export;
 pub mod fuzz_replay;
 pub mod judge;

@@ -124,6 +124,8 @@ enum Command {
     },
     /// Write the whole suite, expanded, as one JSON file per chapter plus schema.json.
     Export(m2m_conformance::export::ExportArgs),
+    /// Run generated cases on two targets, shrink and report every disagreement.
+    Differential(m2m_conformance::differential::DiffArgs),
 }
 
 #[derive(clap::Args)]
@@ -260,6 +262,9 @@ fn main() -> ExitCode {
 }
 
 fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
+    if let Command::Differential(a) = command {
+        return done(m2m_conformance::differential::command(root, &a).map_err(|e| e.to_string()));
+    }
     if let Command::FuzzReplay(a) = command {
         let t = a.target.timeout;
         let (mut target, info, _) = match certify::start_target(&a.target.target, t) {
