@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::judge::Policy;
-use crate::known_failures::KnownFailures;
+use crate::known_failures::{self, KnownFailures};
 use crate::profiles::{self, Profiles};
 use crate::report::{Report, ReportOptions};
 use crate::result::CaseResult;
@@ -204,7 +204,9 @@ pub fn certify(
     if opts.update_known_failures {
         if let (Some(path), Some(list)) = (&opts.known_failures, &run_opts.known_failures) {
             let update = list.updated(&results, suite);
-            std::fs::write(path, &update.text).map_err(|source| CertifyError::Write {
+            let old = std::fs::read_to_string(path).ok();
+            let text = known_failures::keep_header(old.as_deref(), &update.text);
+            std::fs::write(path, text).map_err(|source| CertifyError::Write {
                 path: path.display().to_string(),
                 source,
             })?;

@@ -400,6 +400,28 @@ pub struct Update {
     pub unexplained: usize,
 }
 
+/// The rewritten list `new` under the leading comment block of the file it replaces, when that
+/// file had one: a rewrite keeps what its owner wrote about the list.
+pub fn keep_header(old: Option<&str>, new: &str) -> String {
+    let header = |text: &str| {
+        text.split_inclusive('\n')
+            .take_while(|l| l.starts_with('#'))
+            .map(str::len)
+            .sum::<usize>()
+    };
+    match old {
+        Some(old) if header(old) > 0 => {
+            let mut out = old[..header(old)].to_owned();
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(&new[header(new)..]);
+            out
+        }
+        _ => new.to_owned(),
+    }
+}
+
 /// Whether a failing verdict may be listed: a crash, a timeout or a harness error never is.
 pub fn coverable(v: Verdict) -> bool {
     !matches!(v, Verdict::Crash | Verdict::Timeout | Verdict::HarnessError)
@@ -431,6 +453,22 @@ pub fn placeholder_reason(reason: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rewrite_keeps_the_header_its_owner_wrote() {
+        let new = "# generated header\n# two\nknown_failures:\n- id: a\n";
+        let old = "# my list: why it exists\r\n# how CI runs it\nknown_failures: []\n";
+        assert_eq!(
+            keep_header(Some(old), new),
+            "# my list: why it exists\r\n# how CI runs it\nknown_failures:\n- id: a\n"
+        );
+        assert_eq!(keep_header(Some("known_failures: []\n"), new), new);
+        assert_eq!(keep_header(None, new), new);
+        assert_eq!(
+            keep_header(Some("# no newline"), new),
+            "# no newline\nknown_failures:\n- id: a\n"
+        );
+    }
     use crate::spec::Level;
     use crate::vectors::{Case, Expect, Result_};
 

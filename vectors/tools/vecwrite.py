@@ -363,4 +363,8 @@ if __name__ == "__main__":
         sys.exit(_check_form(sys.argv[2:]))
     if len(sys.argv) > 2 and sys.argv[1] == "--check-roundtrip":
         sys.exit(_check_roundtrip(sys.argv[2:]))
+    if sys.argv[1:2] in (["--check-form"], ["--check-roundtrip"]):
+        sys.exit(f"{sys.argv[1]}: no files given (a check of nothing would pass)")
     print(__doc__)
+    if len(sys.argv) > 1:
+        sys.exit(f"unknown arguments: {' '.join(sys.argv[1:])}")
