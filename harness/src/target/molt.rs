@@ -173,14 +173,36 @@ impl MoltHubTarget {
         Ok((status, v))
     }
 
+    /// The hub's counts before a scenario. Read until two reads in a row agree on the agent
+    /// counts, the active connections and `/agents`' total (at most 20 reads): a hub may still be
+    /// processing the close of an earlier connection, later on a slower store (PostgreSQL), and
+    /// a baseline taken in between would shift every count of the scenario by one.
     fn baseline(&self) -> Result<Value, String> {
-        let mut ws = self.connect(None)?;
-        let stats = Self::exchange(&mut ws, r#"{"action":"stats"}"#)?;
-        let (_, agents) = self.http_get("/agents?limit=1")?;
-        let _ = ws.close(None);
-        let _ = ws.flush();
-        std::thread::sleep(Duration::from_millis(150));
-        Ok(json!({"stats": stats, "total": agents["total"]}))
+        let read = || -> Result<Value, String> {
+            let mut ws = self.connect(None)?;
+            let stats = Self::exchange(&mut ws, r#"{"action":"stats"}"#)?;
+            let (_, agents) = self.http_get("/agents?limit=1")?;
+            let _ = ws.close(None);
+            let _ = ws.flush();
+            std::thread::sleep(Duration::from_millis(150));
+            Ok(json!({"stats": stats, "total": agents["total"]}))
+        };
+        let key = |b: &Value| {
+            (
+                b["stats"]["agents"].clone(),
+                b["stats"]["hub"]["activeConnections"].clone(),
+                b["total"].clone(),
+            )
+        };
+        let mut last = read()?;
+        for _ in 0..19 {
+            let next = read()?;
+            if key(&next) == key(&last) {
+                return Ok(next);
+            }
+            last = next;
+        }
+        Ok(last)
     }
 
     fn run_script(&self, args: &Value) -> Result<Value, Outcome> {
