@@ -9,7 +9,7 @@ reviewable form:
   in the order the generator built it;
 * scalars: plain where YAML 1.1 and 1.2 read them back as the same string, otherwise
   double-quoted with JSON-compatible escapes;
-* no line over MAX_LINE characters: a long double-quoted scalar is folded with escaped line
+* no line over MAX_LINE bytes (UTF-8): a long double-quoted scalar is folded with escaped line
   breaks (a `\\` at the end of a line joins the next line with nothing in between), which every
   YAML loader reads back as exactly the original string.
 
@@ -33,7 +33,12 @@ import re
 import sys
 import unicodedata
 
-MAX_LINE = 240
+MAX_LINE = 240  # in UTF-8 bytes, so that every tool's idea of a line's length agrees
+
+
+def _w(s: str) -> int:
+    """A line's width as MAX_LINE counts it: UTF-8 bytes."""
+    return len(s.encode("utf-8"))
 SOFT = 40  # how far back a fold looks for a space or comma to break after
 INDENT = "  "
 
@@ -116,26 +121,28 @@ def _fold_quoted(prefix: str, q: str, cont_indent: str) -> list[str]:
     lines = []
     first = prefix
     rest = q
-    width = MAX_LINE - len(first) - 1
-    while len(first) + len(rest) > MAX_LINE:
+    width = MAX_LINE - _w(first) - 1
+    while _w(first) + _w(rest) > MAX_LINE:
         cut = _cut_point(rest, max(width, 16))
         if cut is None:
             break
         lines.append(first + rest[:cut] + "\\")
         rest = rest[cut:]
         first = cont_indent
-        width = MAX_LINE - len(cont_indent) - 1
+        width = MAX_LINE - _w(cont_indent) - 1
     lines.append(first + rest)
     return lines
 
 
 def _cut_point(q: str, width: int):
-    """The index <= width where q is broken, or None: preferably just after a space or a comma
-    (at most SOFT characters back), otherwise as late as possible."""
+    """The index where q is broken, with at most `width` UTF-8 bytes before it, or None:
+    preferably just after a space or a comma (at most SOFT characters back), otherwise as late
+    as possible."""
     i = 0
+    b = 0  # UTF-8 bytes of q[:i]
     best = soft = None
     n = len(q)
-    while i < n and i <= width:
+    while i < n and b <= width:
         c = q[i]
         # i is never inside an escape (they are skipped whole below), so a break before any
         # character but white space (which the next line's indentation would swallow) is safe.
@@ -148,8 +155,10 @@ def _cut_point(q: str, width: int):
             nxt = q[i + 1] if i + 1 < n else ""
             step = {"u": 6, "U": 10, "x": 4}.get(nxt, 2)
             i += step
+            b += step
             continue
         i += 1
+        b += _w(c)
     if soft is not None and best is not None and best - soft <= SOFT:
         return soft
     return best
@@ -194,7 +203,7 @@ def _emit(lines: list, prefix: str, value, child: str, order=None, in_seq: bool 
             _emit(lines, f"{child}- ", v, child + INDENT, order, in_seq=True)
         return
     text = scalar(value)
-    if len(prefix) + len(text) <= MAX_LINE:
+    if _w(prefix) + _w(text) <= MAX_LINE:
         lines.append(prefix + text)
         return
     if not text.startswith('"'):
@@ -296,8 +305,8 @@ def render_file(doc: dict, header: str | None = None) -> str:
         _emit(lines, f"{_key(k)}: ", v, INDENT, _child_order(k))
     out = "\n".join(lines) + "\n"
     for n, line in enumerate(lines, 1):
-        if len(line) > MAX_LINE:
-            raise ValueError(f"line {n} has {len(line)} characters (max {MAX_LINE}): {line[:80]}…")
+        if _w(line) > MAX_LINE:
+            raise ValueError(f"line {n} has {_w(line)} bytes (max {MAX_LINE}): {line[:80]}…")
     return out
 
 
