@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from vecwrite import render_file  # noqa: E402  (the one writer of vector files)
+from vecwrite import render_file, write_or_check  # noqa: E402  (the one writer of vector files)
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "vectors" / "h3"
@@ -134,16 +134,7 @@ def main():
     ap.add_argument("--check", action="store_true")
     a = ap.parse_args()
     files = render()
-    stale = []
-    for path, text in files.items():
-        if a.check:
-            if not path.exists() or path.read_text() != text:
-                stale.append(str(path.relative_to(ROOT)))
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-    if stale:
-        sys.exit("stale (run vectors/tools/gen_h3_vectors.py): " + ", ".join(stale))
+    write_or_check(files, ROOT, "vectors/tools/gen_h3_vectors.py", a.check)
     print(f"{'checked' if a.check else 'wrote'} {len(files)} files, {len(CASES)} cases")
 
 
