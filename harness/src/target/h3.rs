@@ -20,8 +20,6 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::{SetupError, Target, TargetOptions};
 
 /// The options of an `m2m-h3:` target string.
@@ -70,9 +68,11 @@ pub fn parse(rest: &str) -> Result<Spec, String> {
                     format!("idle-timeout-ms wants a number of milliseconds, got `{value}`")
                 })?)
             }
-            _ => return Err(format!(
+            _ => {
+                return Err(format!(
                 "unknown option `{part}` (cert-sha256=HEX, cert=PATH, insecure, idle-timeout-ms=N)"
-            )),
+            ))
+            }
         }
     }
     let pinned = !spec.fingerprints.is_empty() || !spec.cert_files.is_empty();
@@ -140,6 +140,8 @@ pub fn request_timeout(opts: &TargetOptions) -> Duration {
 
 #[cfg(feature = "h3")]
 mod imp {
+    use serde_json::Value;
+
     use m2m_reference::edge::h3_client::{ClientOptions, H3Client, ScenarioError, Trust};
 
     use super::super::m2m_http::{hello_over, run_http, Settings};
