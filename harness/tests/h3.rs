@@ -135,7 +135,7 @@ fn a_wrong_fingerprint_is_a_setup_error() {
 #[test]
 fn bad_target_options_are_setup_errors() {
     for (target, says) in [
-        ("m2m-h3:https://127.0.0.1:4433", "say how to trust"),
+        ("m2m-h3:https://192.0.2.1:4433", "say how to trust"),
         ("m2m-h3:https://192.0.2.1:4433,insecure", "loopback"),
         ("m2m-h3:http://127.0.0.1:4433,insecure", "https://"),
     ] {

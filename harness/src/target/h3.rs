@@ -7,7 +7,8 @@
 //! kept connection, and `h3.scenario` (0-RTT, migration, concurrent streams, idle timeout)
 //! through [`m2m_reference::edge::h3_client`]. Every other op is `unsupported`.
 //!
-//! Options, comma-separated after the URL (one of the first three is required):
+//! Options, comma-separated after the URL (for a host that is not loopback, one of the first
+//! two is required; a loopback host without either is `insecure`):
 //!
 //! | option | meaning |
 //! |---|---|
@@ -77,10 +78,13 @@ pub fn parse(rest: &str) -> Result<Spec, String> {
     }
     let pinned = !spec.fingerprints.is_empty() || !spec.cert_files.is_empty();
     if !pinned && !spec.insecure {
-        return Err(
-            "say how to trust the server's certificate: cert-sha256=HEX, cert=PATH or (loopback only) insecure"
-                .into(),
-        );
+        if !loopback(&host) {
+            return Err(format!(
+                "say how to trust the certificate of `{host}`: cert-sha256=HEX or cert=PATH"
+            ));
+        }
+        // A development server on this machine: its self-signed certificate is accepted.
+        spec.insecure = true;
     }
     if spec.insecure && !loopback(&host) {
         return Err(format!(
@@ -270,7 +274,11 @@ mod tests {
         .unwrap();
         assert_eq!(s.fingerprints, vec![fp]);
         assert_eq!(s.idle_timeout_ms, Some(1000));
-        assert!(parse("https://127.0.0.1:4433").is_err(), "no trust given");
+        assert!(
+            parse("https://127.0.0.1:4433").unwrap().insecure,
+            "loopback default"
+        );
+        assert!(parse("https://example.com:4433").is_err(), "no trust given");
         assert!(parse("https://127.0.0.1:4433,insecure").is_ok());
         assert!(parse("https://example.com:4433,insecure").is_err());
         assert!(parse("https://127.0.0.1:4433,cert-sha256=zz").is_err());

@@ -86,7 +86,7 @@ pub const KINDS: &str = "\
   stdin:<command>             a testee process speaking JSON Lines on stdin/stdout
   http:<url>                  a running testee speaking the protocol over HTTP
   m2m-http:<url>              an M2M server's own HTTP API (op http.run)
-  m2m-h3:https://<host:port>,cert-sha256=<hex>|cert=<pem>|insecure[,idle-timeout-ms=<n>]
+  m2m-h3:https://<host:port>[,cert-sha256=<hex>|,cert=<pem>|,insecure][,idle-timeout-ms=<n>]
                               the same API over QUIC/HTTP/3 (ops http.run, h3.scenario)
   molt-hub:ws://<host:port>/ws  a live Molt discovery hub (op molt.hub.run)
   molt-peer:<host:port>[,tap=<host:port>]  a live Molt agent (ops molt.peer.*)";
