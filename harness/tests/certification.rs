@@ -225,6 +225,7 @@ fn every_target_kind_is_named_in_help_and_in_the_unknown_target_error() {
         "stdin:",
         "http:",
         "m2m-http:",
+        "m2m-h3:",
         "molt-hub:",
         "molt-peer:",
     ] {

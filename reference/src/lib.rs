@@ -46,6 +46,7 @@
 //! | `13-http` (the server's HTTP API, sans-IO) | [`server`] |
 //! | `14-security` (/scan, blocking, ML scans, secure compression) | [`server::security`], [`scan::ml`], [`scan::report`] |
 //! | `15-models` (model registry, token counts, analysis, CLI text) | [`models`], [`console`] |
+//! | `16-h3` (the server API over HTTP/3; feature `h3`) | `edge::h3`, `edge::h3_client` |
 //! | `20-tokennative` (`#TK|`) | [`wire::token_native`] |
 //! | `21-t1`, `22-dictionary`, `23-m3`, `24-zlib` (legacy formats) | [`legacy`] |
 //! | `25-selection` (auto selection, compress_best) | [`select`] |

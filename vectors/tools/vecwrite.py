@@ -310,6 +310,23 @@ def render_file(doc: dict, header: str | None = None) -> str:
     return out
 
 
+def write_or_check(files: dict, root, script: str, check: bool) -> list[str]:
+    """Write a generator's rendered files ({path: text}), or with `check` write nothing and
+    return the paths (relative to `root`) whose committed text differs: the `--check` of every
+    generator that uses it."""
+    stale = []
+    for path, text in files.items():
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(str(path.relative_to(root)))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    if stale:
+        sys.exit(f"stale (run {script}): " + ", ".join(stale))
+    return stale
+
+
 def _check_roundtrip(paths: list[str]) -> int:
     import yaml
 

@@ -29,7 +29,7 @@ pub struct M2mHttpTarget {
 /// Effective security settings: scanning, the blocking threshold in use (`None` without
 /// `--blocking`), and whether a model was given. [SEC-RUN-002]
 #[derive(Debug, Clone, PartialEq)]
-struct Settings {
+pub(crate) struct Settings {
     security: bool,
     blocking_threshold: Option<f64>,
     model: bool,
@@ -108,76 +108,103 @@ impl M2mHttpTarget {
 
 impl Target for M2mHttpTarget {
     fn hello(&mut self) -> Result<TesteeInfo, SetupError> {
-        let (status, body) = self
-            .send(script::Request {
-                method: "GET",
-                path: "/health",
-                body: None,
-            })
-            .map_err(SetupError::Start)?;
-        let health: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-        if status != 200 {
-            return Err(SetupError::Start(format!("GET /health answered {status}")));
-        }
-        self.reported = self
-            .send(script::Request {
-                method: "GET",
-                path: "/status",
-                body: None,
-            })
-            .ok()
-            .and_then(|(_, body)| serde_json::from_str::<Value>(&body).ok())
-            .as_ref()
-            .and_then(Settings::reported);
+        let (version, reported) = hello_over(&mut |r| self.send(r))?;
+        self.reported = reported;
         Ok(TesteeInfo {
             target: format!("m2m-http:{}", self.base),
             name: format!("m2m-http {}", self.base),
-            version: health["version"].as_str().unwrap_or("unknown").to_owned(),
+            version,
             protocol: 1,
             ops: vec!["http.run".into()],
         })
     }
 
     fn run(&mut self, id: &str, op: &str, args: &Value) -> (Outcome, Evidence) {
-        let evidence = Evidence {
-            request: request_line(id, op, args),
-            ..Evidence::default()
-        };
-        if op != "http.run" {
-            return (
-                Outcome::Unsupported(format!("the m2m-http target only runs http.run, not {op}")),
-                evidence,
-            );
-        }
-        let Some(steps) = args.get("steps") else {
-            return (
-                Outcome::HarnessError("http.run case without steps".into()),
-                evidence,
-            );
-        };
-        if let Some(server) = args.get("server") {
-            let wanted = Settings::wanted(server);
-            match &self.reported {
-                Some(have) if *have == wanted => {}
-                have => {
-                    return (
-                        Outcome::Unsupported(format!(
-                            "the scenario assumes a server started with {wanted:?}; this one reports {have:?} in /status"
-                        )),
-                        evidence,
-                    )
-                }
+        let reported = self.reported.clone();
+        run_http(id, op, args, reported.as_ref(), "m2m-http", &mut |r| {
+            self.send(r)
+        })
+    }
+}
+
+/// `hello` of a server target over any transport: `GET /health` must answer 200 (its
+/// `version` names the implementation's version), then `GET /status`'s security settings are
+/// read. Shared by the `m2m-http:` and `m2m-h3:` targets. [SEC-RUN-002]
+pub(crate) fn hello_over(
+    send: &mut script::Send<'_>,
+) -> Result<(String, Option<Settings>), SetupError> {
+    let (status, body) = send(script::Request {
+        method: "GET",
+        path: "/health",
+        body: None,
+    })
+    .map_err(SetupError::Start)?;
+    let health: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    if status != 200 {
+        return Err(SetupError::Start(format!("GET /health answered {status}")));
+    }
+    let reported = send(script::Request {
+        method: "GET",
+        path: "/status",
+        body: None,
+    })
+    .ok()
+    .and_then(|(_, body)| serde_json::from_str::<Value>(&body).ok())
+    .as_ref()
+    .and_then(Settings::reported);
+    let version = health["version"].as_str().unwrap_or("unknown").to_owned();
+    Ok((version, reported))
+}
+
+/// One `http.run` case over any transport `send`: scenarios assuming other start-up flags than
+/// the server `reported` are `unsupported`; every other op is `unsupported` on a server
+/// target named `kind`. [HTTP-RUN-001] [SEC-RUN-002]
+pub(crate) fn run_http(
+    id: &str,
+    op: &str,
+    args: &Value,
+    reported: Option<&Settings>,
+    kind: &str,
+    send: &mut script::Send<'_>,
+) -> (Outcome, Evidence) {
+    let evidence = Evidence {
+        request: request_line(id, op, args),
+        ..Evidence::default()
+    };
+    if op != "http.run" {
+        return (
+            Outcome::Unsupported(format!("the {kind} target only runs http.run, not {op}")),
+            evidence,
+        );
+    }
+    let Some(steps) = args.get("steps") else {
+        return (
+            Outcome::HarnessError("http.run case without steps".into()),
+            evidence,
+        );
+    };
+    if let Some(server) = args.get("server") {
+        let wanted = Settings::wanted(server);
+        match reported {
+            Some(have) if *have == wanted => {}
+            have => {
+                return (
+                    Outcome::Unsupported(format!(
+                        "the scenario assumes a server started with {wanted:?}; this one reports {have:?} in /status"
+                    )),
+                    evidence,
+                )
             }
         }
-        let outcome = match script::run(steps, &mut |r| self.send(r)) {
-            Ok(v) => Outcome::Ok(v),
-            // The harness plays the script itself: a malformed step is the case's bad_args.
-            Err(script::ScriptError::BadStep(e)) => Outcome::Error {
-                class: "bad_args".into(),
-                message: e,
-            },
-            Err(script::ScriptError::Transport(e)) => Outcome::Crash(e),
-        };
-        (outcome, evidence)
     }
+    let outcome = match script::run(steps, send) {
+        Ok(v) => Outcome::Ok(v),
+        // The harness plays the script itself: a malformed step is the case's bad_args.
+        Err(script::ScriptError::BadStep(e)) => Outcome::Error {
+            class: "bad_args".into(),
+            message: e,
+        },
+        Err(script::ScriptError::Transport(e)) => Outcome::Crash(e),
+    };
+    (outcome, evidence)
 }

@@ -7,6 +7,7 @@
 //! | `stdin:<command>` | [`stdin::StdinTarget`], a testee process speaking JSON Lines |
 //! | `http:<url>` | [`http::HttpTarget`], a running testee speaking the protocol over HTTP |
 //! | `m2m-http:<url>` | [`m2m_http::M2mHttpTarget`], a running M2M HTTP server (op `http.run` only) |
+//! | `m2m-h3:https://HOST:PORT,…` | [`h3`], the same server API over QUIC/HTTP/3 (`http.run`, `h3.scenario`; feature `h3`) |
 //! | `molt-hub:ws://…/ws`, `molt-peer:HOST:PORT` | [`molt`], live Molt hubs and agents |
 
 use std::time::Duration;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+pub mod h3;
 pub mod http;
 pub mod m2m_http;
 pub mod molt;
@@ -84,6 +86,8 @@ pub const KINDS: &str = "\
   stdin:<command>             a testee process speaking JSON Lines on stdin/stdout
   http:<url>                  a running testee speaking the protocol over HTTP
   m2m-http:<url>              an M2M server's own HTTP API (op http.run)
+  m2m-h3:https://<host:port>[,cert-sha256=<hex>|,cert=<pem>|,insecure][,idle-timeout-ms=<n>]
+                              the same API over QUIC/HTTP/3 (ops http.run, h3.scenario)
   molt-hub:ws://<host:port>/ws  a live Molt discovery hub (op molt.hub.run)
   molt-peer:<host:port>[,tap=<host:port>]  a live Molt agent (ops molt.peer.*)";
 
@@ -161,6 +165,8 @@ pub fn from_spec(spec: &str, opts: TargetOptions) -> Result<Box<dyn Target>, Set
         Ok(Box::new(target))
     } else if let Some(url) = spec.strip_prefix("m2m-http:") {
         Ok(Box::new(m2m_http::M2mHttpTarget::new(url, opts)))
+    } else if let Some(rest) = spec.strip_prefix("m2m-h3:") {
+        h3::from_spec(rest, opts)
     } else if let Some(url) = spec.strip_prefix("molt-hub:") {
         Ok(Box::new(molt::MoltHubTarget::new(url)?))
     } else if let Some(addr) = spec.strip_prefix("molt-peer:") {

@@ -263,6 +263,18 @@ enum Command {
         /// A Hydra model (safetensors); it must load (spec SEC-CONF-005).
         #[arg(long)]
         model: Option<PathBuf>,
+        /// Also serve HTTP/3 (QUIC, ALPN h3) on UDP, same port number (spec 16-h3).
+        #[arg(long)]
+        h3: bool,
+        /// HTTP/3 certificate chain (PEM); without it a self-signed one is made at start.
+        #[arg(long, requires = "key", requires = "h3")]
+        cert: Option<PathBuf>,
+        /// HTTP/3 private key (PEM) of `--cert`.
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
+        /// HTTP/3 idle timeout advertised to clients, in seconds (spec H3-IDLE-001).
+        #[arg(long, default_value_t = 30, value_name = "SECS")]
+        h3_idle_timeout: u64,
     },
 }
 
@@ -324,12 +336,20 @@ fn main() -> ExitCode {
             blocking,
             threshold,
             model,
+            h3,
+            cert,
+            key,
+            h3_idle_timeout,
         } => commands::server(
             &host,
             port,
             bind_all,
             session_idle_secs,
             commands::server_security(no_security, blocking, threshold, model.as_ref()),
+            h3.then(|| commands::H3Flags {
+                cert: cert.zip(key),
+                idle: std::time::Duration::from_secs(h3_idle_timeout),
+            }),
         ),
         Command::Scan {
             io,

@@ -52,6 +52,9 @@ pub struct ApiServer {
     listener: std::net::TcpListener,
     opts: Options,
     core: Arc<Mutex<Server>>,
+    /// HTTP/3 on the same port number over UDP (`--h3`), if enabled.
+    #[cfg(feature = "h3")]
+    h3: Option<(std::net::UdpSocket, quinn::ServerConfig)>,
 }
 
 impl ApiServer {
@@ -59,21 +62,32 @@ impl ApiServer {
     pub fn bind(opts: Options) -> Result<Self, String> {
         let listener =
             http::bind(&opts.addr).map_err(|e| format!("cannot listen on {}: {e}", opts.addr))?;
-        let agent = super::session_id().map_err(|e| format!("no OS randomness: {e}"))?;
-        let core = Server::new(
-            ServerConfig {
-                agent_id: format!("m2m-ref-{agent}"),
-                version: crate::VERSION.into(),
-            },
-            super::now_ms(),
-        )
-        .with_session_idle_ms(opts.session_idle_ms)
-        .with_security(opts.security);
+        let core = core(&opts)?;
         Ok(ApiServer {
             listener,
             opts,
-            core: Arc::new(Mutex::new(core)),
+            core,
+            #[cfg(feature = "h3")]
+            h3: None,
         })
+    }
+
+    /// Also serve HTTP/3 on UDP, on the port the TCP listener got, with `identity` and the idle
+    /// timeout `idle`; same core, same limits. [H3-API-001]
+    #[cfg(feature = "h3")]
+    pub fn enable_h3(
+        &mut self,
+        identity: super::h3::Identity,
+        idle: Duration,
+    ) -> Result<(), String> {
+        let addr = self
+            .listener
+            .local_addr()
+            .map_err(|e| format!("no local address: {e}"))?;
+        let socket =
+            super::h3::bind_udp(addr).map_err(|e| format!("cannot listen on udp {addr}: {e}"))?;
+        self.h3 = Some((socket, super::h3::server_config(identity, idle)?));
+        Ok(())
     }
 
     /// The address actually bound.
@@ -83,8 +97,7 @@ impl ApiServer {
 
     /// Serve until the process ends.
     pub fn run(self) -> std::io::Result<()> {
-        let core = Arc::clone(&self.core);
-        let handler = Arc::new(move |req: Req| handle(&core, req));
+        let handler = handler(Arc::clone(&self.core));
         let core = Arc::clone(&self.core);
         let after_sweep = self.opts.after_sweep;
         let sweep = Arc::new(move || {
@@ -96,13 +109,38 @@ impl ApiServer {
                 hook();
             }
         });
-        http::serve(
-            self.listener,
-            self.opts.limits,
-            handler,
-            Some((self.opts.sweep_every, sweep)),
-        )
+        let limits = self.opts.limits;
+        let tick: Option<(Duration, Arc<dyn Fn() + Send + Sync>)> =
+            Some((self.opts.sweep_every, sweep));
+        http::runtime()?.block_on(async move {
+            #[cfg(feature = "h3")]
+            if let Some((socket, config)) = self.h3 {
+                let handler = Arc::clone(&handler);
+                tokio::spawn(super::h3::serve(socket, config, limits, handler));
+            }
+            http::serve_async(self.listener, limits, handler, tick).await
+        })
     }
+}
+
+/// A fresh core for `opts`: the agent id is `m2m-ref-` and a random session id.
+pub fn core(opts: &Options) -> Result<Arc<Mutex<Server>>, String> {
+    let agent = super::session_id().map_err(|e| format!("no OS randomness: {e}"))?;
+    let core = Server::new(
+        ServerConfig {
+            agent_id: format!("m2m-ref-{agent}"),
+            version: crate::VERSION.into(),
+        },
+        super::now_ms(),
+    )
+    .with_session_idle_ms(opts.session_idle_ms)
+    .with_security(opts.security);
+    Ok(Arc::new(Mutex::new(core)))
+}
+
+/// The request handler of a core, shared by the HTTP/1.1 and HTTP/3 edges.
+pub fn handler(core: Arc<Mutex<Server>>) -> Arc<http::Handler> {
+    Arc::new(move |req: Req| handle(&core, req))
 }
 
 fn handle(core: &Mutex<Server>, req: Req) -> Resp {

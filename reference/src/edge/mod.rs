@@ -5,6 +5,8 @@
 //!   idle and body timeouts and a body limit, shared by both servers below.
 //! - [`api`]: `m2m-ref server`, the HTTP API of spec chapter `http` around [`crate::server`],
 //!   with the session sweep driven by a timer.
+//! - [`h3`] (feature `h3`): the same API over QUIC and HTTP/3 (`m2m-ref server --h3`), and
+//!   [`h3_client`], the HTTP/3 client that plays `http.run` and `h3.scenario` against a server.
 //! - [`testee_http`]: the HTTP testee (`serve-testee --http`, TESTEE-HTTP-*) around
 //!   [`crate::testee::handle_line`], used by `m2m-ref` and `m2m-conformance` alike.
 //!
@@ -12,6 +14,10 @@
 //! ([`now_ms`], [`session_id`]).
 
 pub mod api;
+#[cfg(feature = "h3")]
+pub mod h3;
+#[cfg(feature = "h3")]
+pub mod h3_client;
 pub mod http;
 pub mod testee_http;
 

@@ -14,6 +14,7 @@ use crate::ErrorClass;
 mod args;
 mod bench_ops;
 mod frame_ops;
+mod h3_ops;
 mod http_ops;
 mod hydra_ops;
 mod models_ops;
@@ -87,6 +88,7 @@ pub const AREAS: &[&[Op]] = &[
     session_ops::OPS,
     streaming_ops::OPS,
     http_ops::OPS,
+    h3_ops::OPS,
     scan_ops::OPS,
     security_ops::OPS,
     models_ops::OPS,

@@ -509,14 +509,25 @@ pub fn peek(io: &Io, binary: bool) -> ExitCode {
     }
 }
 
-/// `m2m-ref server`: bind the HTTP API, print where it listens, serve until killed.
-/// [HTTP-API-001] [SEC-CONF-001]
+/// `m2m-ref server --h3` settings: certificate and key files (else self-signed) and the idle
+/// timeout. [H3-API-001]
+pub struct H3Flags {
+    /// `--cert` and `--key`.
+    pub cert: Option<(PathBuf, PathBuf)>,
+    /// `--h3-idle-timeout`.
+    pub idle: std::time::Duration,
+}
+
+/// `m2m-ref server`: bind the HTTP API, print where it listens, serve until killed. With
+/// `--h3`, HTTP/3 on the same port number over UDP, and the certificate's SHA-256 fingerprint
+/// on stderr. [HTTP-API-001] [SEC-CONF-001] [H3-API-001] [H3-TLS-002]
 pub fn server(
     host: &str,
     port: u16,
     bind_all: bool,
     session_idle_secs: u64,
     security: Result<Security, ExitCode>,
+    h3: Option<H3Flags>,
 ) -> ExitCode {
     let host = if bind_all { "0.0.0.0" } else { host };
     one_heap();
@@ -527,12 +538,33 @@ pub fn server(
         Ok(s) => s,
         Err(code) => return code,
     };
-    let server = match edge::api::ApiServer::bind(opts) {
+    let mut server = match edge::api::ApiServer::bind(opts) {
         Ok(s) => s,
         Err(e) => return fail("io", e),
     };
+    let mut fingerprint = None;
+    if let Some(flags) = h3 {
+        let identity = match &flags.cert {
+            Some((cert, key)) => edge::h3::Identity::from_pem_files(cert, key),
+            None => edge::h3::Identity::self_signed(),
+        };
+        let identity = match identity {
+            Ok(i) => i,
+            Err(e) => return fail("io", e),
+        };
+        fingerprint = Some(identity.fingerprint());
+        if let Err(e) = server.enable_h3(identity, flags.idle) {
+            return fail("io", e);
+        }
+    }
     if let Some(addr) = server.local_addr() {
         eprintln!("m2m-ref server listening on http://{addr}");
+        if let Some(fp) = fingerprint {
+            // One stable line a script can parse: URL, then the certificate's fingerprint.
+            eprintln!(
+                "m2m-ref server listening on https://{addr} (HTTP/3) certificate sha256 {fp}"
+            );
+        }
     }
     server
         .run()
