@@ -2325,6 +2325,23 @@ fn decode_errors() -> Vec<Spec> {
         "brotli_corrupt",
         Some("UPSTREAM_IGNORES_BROTLI_TRAILER"),
     ));
+    // Found by `m2m-conformance differential` (reports/differential/report.md, triage): a
+    // payload whose last meta-block is followed by non-zero padding bits. The stream is
+    // `0b 02 80 "{\"a\":1}"`-style: an uncompressed meta-block (ISLAST=0, 7 bytes), then a last
+    // empty meta-block in a byte whose unused high bits are set.
+    let mut f = compressed_request();
+    f.payload = vec![0x0b, 0x03, 0x80];
+    f.payload.extend_from_slice(br#"{"a":1}"#);
+    f.payload.push(0xff);
+    f.payload_len = None;
+    v.push(err(
+        "frame-err-brotli-final-padding",
+        &["FRAME-COMPRESS-003", "WIRE-BROTLI-006"],
+        "non-zero padding bits after the last Brotli meta-block",
+        hex_input(&f),
+        "brotli_corrupt",
+        Some("UPSTREAM_LOSES_FINAL_PADDING_ERROR"),
+    ));
     let mut f = compressed_request();
     f.payload = vec![0xff; 16];
     f.payload_len = None;

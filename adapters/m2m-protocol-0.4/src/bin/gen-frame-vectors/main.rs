@@ -92,6 +92,7 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("UPSTREAM_NO_SIZE_LIMIT", "upstream m2m-protocol 0.4.0 enforces neither a message-size nor a decompressed-size limit"),
     ("UPSTREAM_IGNORES_BROTLI_TRAILER", "upstream m2m-protocol 0.4.0 (brotli-decompressor 4 reader) ignores bytes after the end of the Brotli stream"),
     ("UPSTREAM_BROTLI_ERRORS_UNDIFFERENTIATED", "upstream m2m-protocol 0.4.0 reports a truncated and a corrupt Brotli stream with the same error (`Invalid Data`), which the adapter maps to brotli_corrupt"),
+    ("UPSTREAM_LOSES_FINAL_PADDING_ERROR", "brotli-decompressor 4.0.3, which upstream m2m-protocol 0.4.0 uses, detects non-zero padding bits after the last meta-block but loses that error when it still has output to flush in the same call, so upstream returns the payload"),
     ("UPSTREAM_LOSES_FINISH_CODE", "upstream m2m-protocol 0.4.0 decodes an undefined finish-reason code as Unknown and keeps no raw byte, so finish_reason_code reads 255"),
     ("UPSTREAM_PEEK_DECODES_PAYLOAD", "upstream m2m-protocol 0.4.0 has no header-only reader; its adapter peeks by decoding the whole frame, so payload-section errors surface in peek"),
     ("NEAR_MISS", "the input lies just outside the condition of the cited requirement; an implementation that applied the rule loosely answers differently"),
