@@ -721,6 +721,41 @@ mod tests {
         assert!(known_ids(root)("BASIS-DIV-010"));
     }
 
+    /// Most generated cases reach the op's real code: the reference answers `ok` for a good
+    /// share of each op's cases, and no op is answered `unsupported`. [BASIS-DIFF-002]
+    #[test]
+    fn generated_cases_are_mostly_valid() {
+        const CASES: u32 = 48;
+        let (mut report, mut failures) = (String::new(), Vec::new());
+        for op in generate::OPS {
+            let strategy = generate::strategy(op).unwrap();
+            let mut runner = TestRunner::new_with_rng(Config::default(), op_rng(11, op));
+            let (mut ok, mut errors) = (0, BTreeMap::<String, u32>::new());
+            for _ in 0..CASES {
+                let args = strategy.new_tree(&mut runner).unwrap().current();
+                match m2m_reference::testee::dispatch(op, &args) {
+                    m2m_reference::testee::Reply::Ok(_) => ok += 1,
+                    m2m_reference::testee::Reply::Error { class, .. } => {
+                        *errors.entry(class).or_default() += 1;
+                    }
+                    m2m_reference::testee::Reply::Unsupported(why) => {
+                        panic!("{op}: unsupported: {why}; args {args}")
+                    }
+                }
+            }
+            let _ = writeln!(report, "{op}: {ok}/{CASES} ok, errors {errors:?}");
+            let bad_args = errors.get("bad_args").copied().unwrap_or(0);
+            if ok * 4 < CASES || bad_args * 4 > CASES {
+                failures.push(*op);
+            }
+        }
+        eprintln!("{report}");
+        assert!(
+            failures.is_empty(),
+            "too few ok or too many bad_args: {failures:?}"
+        );
+    }
+
     #[test]
     fn every_listed_op_has_a_generator_and_generation_is_seeded() {
         for op in generate::OPS {
