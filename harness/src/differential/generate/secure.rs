@@ -234,16 +234,17 @@ const LOW_ORDER: &[&str] = &[
     "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
 ];
 
-/// `crypto.x25519` arguments: our private key and the peer's public key (computed from a
-/// private one by the reference) or private key; low-order and random points; sometimes both
-/// peer fields or neither.
+/// `crypto.x25519` arguments: our private key and the peer's private key, or its public key
+/// (computed by the reference); low-order and random points; sometimes both peer fields or
+/// neither. The peer's private key comes first because an implementation whose API takes no
+/// raw public key (upstream 0.4.0) can answer only that form.
 fn x25519_args() -> ArgsStrategy {
     (
         private_key(),
         vec(any::<u8>(), 32..=32),
         prop_oneof![
-            5 => Just("public"),
-            2 => Just("private"),
+            3 => Just("public"),
+            5 => Just("private"),
             1 => Just("low-order"),
             1 => Just("random"),
             1 => Just("both"),
