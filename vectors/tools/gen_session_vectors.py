@@ -487,9 +487,6 @@ FILES = {
 }
 # Scenarios on which upstream 0.4.0 answers differently; each cites only SHOULD requirements.
 UPSTREAM_DIFFERS = set()
-# Scenarios not yet replayed against upstream in a committed report (found by the differential
-# run: upstream sends TokenNative DATA with the negotiated encoding); second-computation until then.
-NOT_REPLAYED = set()
 # Flags of the scenarios on which upstream differs, by the SHOULD requirement they cite (the
 # timers need none: SESSION-DIV-009 records that upstream has none).
 UPSTREAM_FLAGS = {
@@ -660,7 +657,6 @@ def build():
            [R(hello(caps(algorithms=["tokennative"], encodings=["Cl100kBase", "O200kBase", "LlamaBpe", "Heuristic"]))),
             SEND(JSON_CHAT)],
            local=caps(agent="local-agent", encodings=["Cl100kBase", "O200kBase", "LlamaBpe", "Heuristic"], preferred=enc))
-        NOT_REPLAYED.add(f"sess-neg-send-{name}")
     sc(f, "sess-neg-send-m2m-not-json", "m2m cannot send non-JSON content: invalid_json, nothing counted",
        ["SESSION-DATA-003"], [R(hello()), SEND("Hello")], near_miss=True)
     for name, local, peer, what in [
@@ -898,8 +894,7 @@ def render():
         # The adapter cannot move upstream's Instant clock: a scenario in which time passes is
         # confirmed only by this script, even where upstream's answer matches.
         timed = any("advance" in st for st in s["steps"])
-        confirmed = ("second-computation" if (s["id"] in UPSTREAM_DIFFERS or s["id"] in NOT_REPLAYED or timed)
-                     else "upstream-0.4.0")
+        confirmed = "second-computation" if (s["id"] in UPSTREAM_DIFFERS or timed) else "upstream-0.4.0"
         case = {"id": s["id"], "reqs": s["reqs"], "description": s["desc"], "op": "session.run",
                 "input": args, "expect": {"ok": exp}, "result": "valid"}
         flags = ["NEAR_MISS"] if s["near_miss"] else []
