@@ -5,7 +5,7 @@
 //! - Generators ([`generate`]) are proptest strategies, one per deterministic op.
 //! - Outcomes compare by kind (ok, error, crash, timeout, protocol, harness), then by error
 //!   class, then by JSON equality of the ok values; a case one side answers `unsupported` is not
-//!   compared but counted per op. [BASIS-DIFF-003]
+//!   compared but counted per op and per side. [BASIS-DIFF-003]
 //! - A disagreement is shrunk with proptest's `simplify`/`complicate` while the shrunk input still
 //!   shows the same cause. The cause ([`cause`]) is the dedupe key: op, the two outcome kinds
 //!   (with error classes) and, for two different ok values, the sorted top-level fields whose
@@ -209,6 +209,15 @@ impl From<&TesteeInfo> for Side {
     }
 }
 
+/// Cases of one op that each side answered `unsupported`.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct SideCounts {
+    /// Answered `unsupported` by target A.
+    pub a: u32,
+    /// Answered `unsupported` by target B.
+    pub b: u32,
+}
+
 /// `report.json`. [BASIS-DIFF-006]
 #[derive(Debug, Clone, Serialize)]
 pub struct DiffReport {
@@ -233,6 +242,9 @@ pub struct DiffReport {
     /// Per op, generated cases that one side answered `unsupported`: not comparable, so not
     /// divergences, but counted. [BASIS-DIFF-003]
     pub unsupported: BTreeMap<String, u32>,
+    /// Per op, how many of those cases each side answered `unsupported` (a case both sides
+    /// refuse counts for both).
+    pub unsupported_by_side: BTreeMap<String, SideCounts>,
     /// Distinct divergences, new ones first.
     pub divergences: Vec<Divergence>,
 }
@@ -375,7 +387,7 @@ pub fn command(root: &SuiteRoot, args: &DiffArgs) -> Result<(String, bool), Diff
             ops.len(),
             args.cases
         );
-        let (mut divergences, mut unsupported) = (Vec::new(), BTreeMap::new());
+        let (mut divergences, mut unsupported) = (Vec::new(), Unsupported::default());
         for op in &ops {
             let found = run_op(&mut pair, op, args.cases, seed, &known, &mut unsupported);
             divergences.extend(found);
@@ -392,7 +404,8 @@ pub fn command(root: &SuiteRoot, args: &DiffArgs) -> Result<(String, bool), Diff
             shrink_runs,
             ops,
             seconds: started.elapsed().as_secs_f64(),
-            unsupported,
+            unsupported: unsupported.cases,
+            unsupported_by_side: unsupported.sides,
             divergences,
         })
     })();
@@ -442,6 +455,13 @@ fn choose_ops(wanted: &[String], a: &TesteeInfo, b: &TesteeInfo) -> Result<Vec<S
     Ok(ops)
 }
 
+/// Counts of cases not compared because a side answered `unsupported`.
+#[derive(Default)]
+struct Unsupported {
+    cases: BTreeMap<String, u32>,
+    sides: BTreeMap<String, SideCounts>,
+}
+
 /// Run `cases` generated cases of `op`; shrink and report each new cause once.
 fn run_op(
     pair: &mut Pair,
@@ -449,7 +469,7 @@ fn run_op(
     cases: u32,
     seed: u64,
     known: &Known,
-    unsupported: &mut BTreeMap<String, u32>,
+    unsupported: &mut Unsupported,
 ) -> Vec<Divergence> {
     let Some(strategy) = generate::strategy(op) else {
         return Vec::new();
@@ -467,8 +487,15 @@ fn run_op(
         };
         let args = tree.current();
         let (oa, ob) = pair.run(op, &args);
-        if matches!(oa, Outcome::Unsupported(_)) || matches!(ob, Outcome::Unsupported(_)) {
-            *unsupported.entry(op.to_owned()).or_default() += 1;
+        let (ua, ub) = (
+            matches!(oa, Outcome::Unsupported(_)),
+            matches!(ob, Outcome::Unsupported(_)),
+        );
+        if ua || ub {
+            *unsupported.cases.entry(op.to_owned()).or_default() += 1;
+            let sides = unsupported.sides.entry(op.to_owned()).or_default();
+            sides.a += u32::from(ua);
+            sides.b += u32::from(ub);
             continue;
         }
         let Some(why) = cause(op, &oa, &ob) else {
@@ -587,9 +614,11 @@ pub fn console(r: &DiffReport) -> String {
         known.len()
     );
     for (op, n) in &r.unsupported {
+        let sides = r.unsupported_by_side.get(op).copied().unwrap_or_default();
         let _ = writeln!(
             s,
-            "  {op}: {n} case(s) not compared (unsupported on one side)"
+            "  {op}: {n} of {} case(s) not compared (answered unsupported: a {}, b {})",
+            r.cases_per_op, sides.a, sides.b
         );
     }
     for (title, list) in [("NEW", &new), ("known", &known)] {
@@ -630,13 +659,25 @@ pub fn markdown(r: &DiffReport) -> String {
         new.len(),
         known.len()
     );
-    for (op, n) in &r.unsupported {
+    if !r.unsupported.is_empty() {
         let _ = writeln!(
             s,
-            "- `{op}`: {n} case(s) not compared: one side answered `unsupported`"
+            "## Cases not compared ({} op(s))\n\nA case one side answers `unsupported` is not \
+             compared. An op with all of its {} cases here was not compared at all.\n",
+            r.unsupported.len(),
+            r.cases_per_op
         );
-    }
-    if !r.unsupported.is_empty() {
+        let _ = writeln!(
+            s,
+            "| op | cases not compared | answered unsupported by a ({}) | by b ({}) |",
+            r.a.name, r.b.name
+        );
+        let _ = writeln!(s, "|---|---|---|---|");
+        for (op, n) in &r.unsupported {
+            let sides = r.unsupported_by_side.get(op).copied().unwrap_or_default();
+            let all = if *n == r.cases_per_op { " (all)" } else { "" };
+            let _ = writeln!(s, "| `{op}` | {n}{all} | {} | {} |", sides.a, sides.b);
+        }
         s.push('\n');
     }
     for (title, list) in [("New divergences", &new), ("Known divergences", &known)] {
@@ -719,6 +760,41 @@ mod tests {
         assert!(!known_ids(root)("value"), "a vector field is not a flag");
         assert!(known_ids(root)("UPSTREAM_LONG_VARINTS"));
         assert!(known_ids(root)("BASIS-DIV-010"));
+    }
+
+    /// Most generated cases reach the op's real code: the reference answers `ok` for a good
+    /// share of each op's cases, and no op is answered `unsupported`. [BASIS-DIFF-002]
+    #[test]
+    fn generated_cases_are_mostly_valid() {
+        const CASES: u32 = 48;
+        let (mut report, mut failures) = (String::new(), Vec::new());
+        for op in generate::OPS {
+            let strategy = generate::strategy(op).unwrap();
+            let mut runner = TestRunner::new_with_rng(Config::default(), op_rng(11, op));
+            let (mut ok, mut errors) = (0, BTreeMap::<String, u32>::new());
+            for _ in 0..CASES {
+                let args = strategy.new_tree(&mut runner).unwrap().current();
+                match m2m_reference::testee::dispatch(op, &args) {
+                    m2m_reference::testee::Reply::Ok(_) => ok += 1,
+                    m2m_reference::testee::Reply::Error { class, .. } => {
+                        *errors.entry(class).or_default() += 1;
+                    }
+                    m2m_reference::testee::Reply::Unsupported(why) => {
+                        panic!("{op}: unsupported: {why}; args {args}")
+                    }
+                }
+            }
+            let _ = writeln!(report, "{op}: {ok}/{CASES} ok, errors {errors:?}");
+            let bad_args = errors.get("bad_args").copied().unwrap_or(0);
+            if ok * 4 < CASES || bad_args * 4 > CASES {
+                failures.push(*op);
+            }
+        }
+        eprintln!("{report}");
+        assert!(
+            failures.is_empty(),
+            "too few ok or too many bad_args: {failures:?}"
+        );
     }
 
     #[test]

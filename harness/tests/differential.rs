@@ -215,3 +215,32 @@ fn setup_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(!dir.join("report.json").exists());
 }
+
+#[test]
+fn unsupported_answers_are_counted_per_side() {
+    if !python() {
+        eprintln!("python3 not found; skipped");
+        return;
+    }
+    let dir = temp("unsupported");
+    let b = proxy("--unsupported-above 1000");
+    let args = ["--a", "ref", "--b", &b, "--op", "wire.varint.encode"];
+    let out = run(
+        &dir,
+        &[&args[..], &["--seed", "5", "--cases", "64"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let r = report(&dir);
+    let n = r["unsupported"]["wire.varint.encode"].as_u64().unwrap();
+    assert!(n > 0 && n < 64, "{r}");
+    let sides = &r["unsupported_by_side"]["wire.varint.encode"];
+    assert_eq!(sides["a"], 0, "{r}");
+    assert_eq!(sides["b"].as_u64(), Some(n), "{r}");
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("## Cases not compared (1 op(s))"), "{md}");
+    assert!(
+        md.contains(&format!("| `wire.varint.encode` | {n} | 0 | {n} |")),
+        "{md}"
+    );
+    assert!(text(&out).contains(&format!("answered unsupported: a 0, b {n}")));
+}

@@ -66,14 +66,31 @@ def load_goldens():
     return m2m, brotli
 
 
+def load_token_goldens():
+    """TokenNative wire strings by (text, tokenizer id), from vectors/tokennative/encode.yaml."""
+    out = {}
+    for case in expand_shared(yaml.safe_load((ROOT / "vectors/tokennative/encode.yaml").read_text())):
+        if case["op"] == "token.encode" and "ok" in case["expect"] and isinstance(case["input"].get("text"), str):
+            out[(case["input"]["text"], case["input"]["tokenizer"])] = case["expect"]["ok"]["wire"]
+    return out
+
+
 M2M, BROTLI = load_goldens()
+TOKEN = load_token_goldens()
+# The tokenizer id of DATA under each negotiated encoding (SESSION-DATA-003).
+TOKENIZER_OF = {"Cl100kBase": "C", "Heuristic": "C", "O200kBase": "O", "LlamaBpe": "L"}
+JSON_CHAT = ('{"model":"gpt-4o","messages":[{"role":"system","content":"You are a helpful assistant."},'
+             '{"role":"user","content":"What is the capital of France?"}]}')
+assert all((JSON_CHAT, t) in TOKEN for t in "COL")
 JSON_HI = '{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}]}'
 assert JSON_HI in M2M and "Hello" in BROTLI
 BAD_CONTENT = {"#M2M[v3.0]|DATA:%%%": "invalid_base64", "#M2M|1|%%%": "invalid_base64"}
 
 
-def encode(algorithm: str, content: str):
+def encode(algorithm: str, content: str, encoding: str = "Cl100kBase"):
     """(wire, None) or (None, error class), from goldens only."""
+    if algorithm == "tokennative":
+        return TOKEN[(content, TOKENIZER_OF[encoding])], None
     if algorithm == "none":
         return content, None
     if algorithm == "m2m":
@@ -361,7 +378,7 @@ class Endpoint:
             return [self.out("HELLO", None, self.local, now)], None
         if what == "send":
             algo = self.check_data(now)
-            wire, err = encode(algo, content)
+            wire, err = encode(algo, content, self.neg["encoding"] if self.neg else "Cl100kBase")
             if err:
                 raise Refused(err)
             self.sent += 1
@@ -470,6 +487,15 @@ FILES = {
 }
 # Scenarios on which upstream 0.4.0 answers differently; each cites only SHOULD requirements.
 UPSTREAM_DIFFERS = set()
+# Flags of the scenarios on which upstream differs, by the SHOULD requirement they cite (the
+# timers need none: SESSION-DIV-009 records that upstream has none).
+UPSTREAM_FLAGS = {
+    "SESSION-SM-009": ("UPSTREAM_HELLO_IN_ANY_STATE",
+                       "upstream 0.4.0 accepts the local call hello in every state: it moves back to "
+                       "HelloSent and sends a new HELLO (SESSION-SM-009)"),
+}
+FLAGS = {"NEAR_MISS": "the input lies just outside the condition of the cited requirement"}
+FLAGS.update(dict(UPSTREAM_FLAGS.values()))
 
 
 def sc(file, id, desc, reqs, steps, local=None, sid=SID, timers=None, near_miss=False,
@@ -624,6 +650,13 @@ def build():
        [R(hello(caps(algorithms=["brotli"]))), SEND("Hello")])
     sc(f, "sess-neg-send-none", "a session negotiated to none sends the content unchanged", ["SESSION-DATA-003"],
        [R(hello(caps(algorithms=["none"]))), SEND("any text, not JSON")])
+    for name, enc, what in [("tokennative", "Cl100kBase", "#TK|C|"), ("tokennative-o200k", "O200kBase", "#TK|O|"),
+                            ("tokennative-llama", "LlamaBpe", "#TK|L|"), ("tokennative-heuristic", "Heuristic", "#TK|C| (cl100k)")]:
+        sc(f, f"sess-neg-send-{name}", f"a session negotiated to tokennative with {enc} sends {what} DATA",
+           ["SESSION-DATA-003", "SESSION-NEG-003"],
+           [R(hello(caps(algorithms=["tokennative"], encodings=["Cl100kBase", "O200kBase", "LlamaBpe", "Heuristic"]))),
+            SEND(JSON_CHAT)],
+           local=caps(agent="local-agent", encodings=["Cl100kBase", "O200kBase", "LlamaBpe", "Heuristic"], preferred=enc))
     sc(f, "sess-neg-send-m2m-not-json", "m2m cannot send non-JSON content: invalid_json, nothing counted",
        ["SESSION-DATA-003"], [R(hello()), SEND("Hello")], near_miss=True)
     for name, local, peer, what in [
@@ -864,8 +897,11 @@ def render():
         confirmed = "second-computation" if (s["id"] in UPSTREAM_DIFFERS or timed) else "upstream-0.4.0"
         case = {"id": s["id"], "reqs": s["reqs"], "description": s["desc"], "op": "session.run",
                 "input": args, "expect": {"ok": exp}, "result": "valid"}
-        if s["near_miss"]:
-            case["flags"] = ["NEAR_MISS"]
+        flags = ["NEAR_MISS"] if s["near_miss"] else []
+        if s["id"] in UPSTREAM_DIFFERS:
+            flags += [UPSTREAM_FLAGS[r][0] for r in s["reqs"] if r in UPSTREAM_FLAGS]
+        if flags:
+            case["flags"] = flags
         case["confirmed_by"] = confirmed
         files[s["file"]].append(case)
         for r in s["reqs"]:
@@ -882,8 +918,9 @@ def render():
     for name, cases in files.items():
         doc = {"suite": "m2m-conformance", "schema_version": 1, "spec": "session",
                "description": "Session scenarios: " + FILES[name]}
-        if any("flags" in c for c in cases):
-            doc["flags"] = {"NEAR_MISS": "the input lies just outside the condition of the cited requirement"}
+        used = [f for f in FLAGS if any(f in c.get("flags", []) for c in cases)]
+        if used:
+            doc["flags"] = {f: FLAGS[f] for f in used}
         doc["cases"] = cases
         # The local capabilities, session id and start time repeat in nearly every scenario.
         doc = share_inputs(doc, ["local", "session_id", "clock_ms"])

@@ -18,7 +18,8 @@
 //! the reference (`--a upstream --b ref`), the harness swaps the outcomes before matching. An
 //! args condition on a field is one or more of `prefix: <text>` (the field is a string starting
 //! with it), `min_len: <n>` / `max_len: <n>` (the field is a string of at least / at most n
-//! characters), `contains_any: [<text>, …]` (the field is a string containing one of them),
+//! characters), `contains_any: [<text>, …]` (the field is a string containing one of them; a
+//! field that is not a string is searched in its compact JSON text),
 //! `min_items: <n>` (the field is an array of at least n items) and `equals: <JSON>`. An entry
 //! for two `ok` outcomes may add `only_at: [<JSON pointer>, …]`: it then matches only when the
 //! two values are equal once those places are removed. `by` must name a requirement in `spec/requirements.yaml`
@@ -68,7 +69,8 @@ pub struct ArgCondition {
     pub max_len: Option<usize>,
     /// The field equals this JSON value.
     pub equals: Option<Value>,
-    /// The field is a string containing at least one of these.
+    /// The field is a string containing at least one of these; a field of another type is
+    /// searched in its compact JSON text (`[{"advance":5000}]`).
     pub contains_any: Option<Vec<String>>,
     /// The field is an array of at least this many items.
     pub min_items: Option<usize>,
@@ -124,7 +126,16 @@ impl ArgCondition {
             && self.max_len.is_none_or(|n| len.is_some_and(|l| l <= n))
             && self.equals.as_ref().is_none_or(|e| v == Some(e))
             && self.contains_any.as_ref().is_none_or(|list| {
-                text.is_some_and(|s| list.iter().any(|c| s.contains(c.as_str())))
+                let json;
+                let haystack = match (text, v) {
+                    (Some(s), _) => s,
+                    (None, Some(other)) => {
+                        json = other.to_string();
+                        json.as_str()
+                    }
+                    (None, None) => return false,
+                };
+                list.iter().any(|c| haystack.contains(c.as_str()))
             })
             && self
                 .min_items
@@ -289,6 +300,20 @@ mod tests {
         assert!(e.matches("wire.varint.decode", &json!({"hex": "8080"}), &ok, &ok));
         assert!(!e.matches("wire.varint.decode", &json!({"hex": "80"}), &ok, &ok));
         assert!(!e.matches("wire.varint.decode", &json!({"hex": "0080"}), &ok, &ok));
+        assert!(!e.matches("wire.varint.decode", &json!({}), &ok, &ok));
+        // contains_any searches a non-string field in its JSON text.
+        let mut e = entry("any", "any");
+        e.args.insert(
+            "steps".into(),
+            ArgCondition {
+                contains_any: Some(vec!["\"advance\"".into()]),
+                ..ArgCondition::default()
+            },
+        );
+        let with_advance = json!({"steps": [{"call": "hello"}, {"advance": 5}]});
+        assert!(e.matches("wire.varint.decode", &with_advance, &ok, &ok));
+        let without = json!({"steps": [{"call": "hello"}]});
+        assert!(!e.matches("wire.varint.decode", &without, &ok, &ok));
         assert!(!e.matches("wire.varint.decode", &json!({}), &ok, &ok));
     }
 

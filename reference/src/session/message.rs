@@ -155,6 +155,20 @@ pub enum Encoding {
     Heuristic,
 }
 
+impl Encoding {
+    /// The TokenNative tokenizer a session uses for DATA under this negotiated encoding:
+    /// `Heuristic` falls back to cl100k, `LlamaBpe` is the `L` id (tokenized with cl100k).
+    /// [SESSION-DATA-003]
+    pub fn tokenizer(self) -> crate::wire::token_native::Tokenizer {
+        use crate::wire::token_native::Tokenizer;
+        match self {
+            Encoding::Cl100kBase | Encoding::Heuristic => Tokenizer::Cl100k,
+            Encoding::O200kBase => Tokenizer::O200k,
+            Encoding::LlamaBpe => Tokenizer::Llama,
+        }
+    }
+}
+
 /// An agent's capabilities, the payload of HELLO and ACCEPT. [SESSION-CAPS-001]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Capabilities {

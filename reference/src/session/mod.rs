@@ -309,8 +309,14 @@ impl Session {
             }
             Call::Send(content) => {
                 let algorithm = self.check_data(now_ms)?;
-                let wire =
-                    wire::compress(content, algorithm.wire()).map_err(SessionError::Codec)?;
+                // TokenNative uses the negotiated encoding's tokenizer, as upstream configures
+                // its codec on establishing. [SESSION-DATA-003]
+                let wire = match (algorithm, self.negotiated) {
+                    (message::Algorithm::TokenNative, Some(n)) => {
+                        wire::token_native::encode(content, n.encoding.tokenizer()).0
+                    }
+                    _ => wire::compress(content, algorithm.wire()).map_err(SessionError::Codec)?,
+                };
                 self.stats.messages_sent += 1;
                 self.last_activity = now_ms;
                 out.messages
