@@ -2336,7 +2336,7 @@ fn decode_errors() -> Vec<Spec> {
     f.payload_len = None;
     v.push(err(
         "frame-err-brotli-final-padding",
-        &["FRAME-COMPRESS-003", "WIRE-BROTLI-006"],
+        &["FRAME-COMPRESS-003"],
         "non-zero padding bits after the last Brotli meta-block",
         hex_input(&f),
         "brotli_corrupt",
