@@ -1456,6 +1456,16 @@ fn frame_hmac_cases(reference: &mut Reference, v: &mut Vec<Spec>) {
             0,
         ),
     ];
+    let k16 = rep(0x42, 16);
+    v.push(near(spec(
+        f,
+        "hmac-frame-key-16-bytes-opens",
+        &[kr[0], kr[1], kr[2], "SECURE-HMAC-FRAME-002"],
+        "opening an intact HMAC frame with a 16-byte key, the minimum: the key check passes and the frame is read",
+        "frame.open",
+        open_args(&seal_ref(reference, d, "hmac", &k16, None), "hmac", &k16),
+        Want::Reference(None),
+    )));
     for (id, what, bytes, n) in key_first {
         v.push(spec(
             f,
