@@ -237,14 +237,16 @@ fn id_error(e: IdError) -> Reply {
 
 /// `crypto.kdf.hierarchy` → `KeyHierarchy::try_new` / `AgentId::try_new` and the derivation
 /// named by `kind` (`AgentKeyContext::from_hierarchy` for the `context-*` kinds).
+///
+/// Checks in the reference's order: the organization id (upstream's `try_new`), then, for the
+/// kind, every argument it needs (a missing field or an unknown purpose is `bad_args`), and only
+/// then the agent and peer ids (upstream's `AgentId::try_new`, `invalid_id`).
 pub fn hierarchy(args: &Args) -> Reply {
     run(|| {
         let master = KeyMaterial::new(hex_field(args, "master_hex")?);
         let kind = text(args, "kind")?.to_owned();
         let h = KeyHierarchy::try_new(master, text(args, "org_id")?).map_err(id_error)?;
-        let agent = |name: &str| -> Result<AgentId, Reply> {
-            AgentId::try_new(text(args, name)?).map_err(id_error)
-        };
+        let agent = |id: &str| -> Result<AgentId, Reply> { AgentId::try_new(id).map_err(id_error) };
         let purpose = || -> Result<KeyPurpose, Reply> {
             Ok(match text(args, "purpose")? {
                 "identity" => KeyPurpose::Identity,
@@ -259,22 +261,28 @@ pub fn hierarchy(args: &Args) -> Reply {
         };
         let key = match kind.as_str() {
             "org" => h.derive_org_key(),
-            "agent" => h.derive_agent_key(&agent("agent_id")?),
-            "agent-purpose" => h.derive_agent_key_for_purpose(&agent("agent_id")?, purpose()?),
-            "session" => h.derive_session_key(
-                &agent("agent_id")?,
-                &agent("peer_id")?,
-                text(args, "session_id")?,
-            ),
+            "agent" => h.derive_agent_key(&agent(text(args, "agent_id")?)?),
+            "agent-purpose" => {
+                let a = text(args, "agent_id")?;
+                let p = purpose()?;
+                h.derive_agent_key_for_purpose(&agent(a)?, p)
+            }
+            "session" => {
+                let (a, peer) = (text(args, "agent_id")?, text(args, "peer_id")?);
+                let sid = text(args, "session_id")?;
+                h.derive_session_key(&agent(a)?, &agent(peer)?, sid)
+            }
             "shared" => h.derive_shared_key(),
             "context-purpose" => {
+                let a = text(args, "agent_id")?;
                 let p = purpose()?;
-                ctx(agent("agent_id")?)?.derive_key(p)
+                ctx(agent(a)?)?.derive_key(p)
             }
             "context-session" => {
-                let peer = agent("peer_id")?;
+                let (a, peer) = (text(args, "agent_id")?, text(args, "peer_id")?);
                 let sid = text(args, "session_id")?;
-                ctx(agent("agent_id")?)?.derive_session_key(&peer, sid)
+                let c = ctx(agent(a)?)?;
+                c.derive_session_key(&agent(peer)?, sid)
             }
             other => return Err(Reply::bad_args(format!("unknown kind `{other}`"))),
         }
@@ -423,6 +431,12 @@ pub fn frame_seal(args: &Args) -> Reply {
             other => return Err(Reply::bad_args(format!("unknown mode `{other}`"))),
         }
         let key = KeyMaterial::new(hex_field(args, "key_hex")?);
+        // spec/ops.yaml: the nonce is required for AEAD and refused for HMAC (upstream's HMAC
+        // encoder has no nonce to ignore, so accepting one would hide a caller's mistake).
+        if args.contains_key("nonce_hex") {
+            hex_field(args, "nonce_hex")?;
+            return Err(Reply::bad_args("an HMAC frame takes no `nonce_hex`"));
+        }
         let frame = upstream_frame(json_text)?;
         let mut ctx = SecurityContext::new(key);
         let binary = frame

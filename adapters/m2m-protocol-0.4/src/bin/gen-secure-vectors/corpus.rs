@@ -1418,6 +1418,65 @@ fn frame_hmac_cases(reference: &mut Reference, v: &mut Vec<Spec>) {
             Want::Error("invalid_key", None),
         ));
     }
+    // The key is checked before the input is read (SECURE-KEY-004): an invalid key with a
+    // document that is not JSON, a non-frame, a short frame or a plain frame is `invalid_key`.
+    // Upstream uses the key only after reading the input (SECURE-DIV-005).
+    let late = Some("UPSTREAM_CHECKS_KEY_LATE");
+    let kr = &["SECURE-KEY-004", "SECURE-DIV-005", "SECURE-KEY-001"];
+    v.push(spec(
+        f,
+        "hmac-frame-seal-key-0-bytes-invalid-json",
+        &[kr[0], kr[1], kr[2], "SECURE-HMAC-FRAME-001"],
+        "sealing a document that is not JSON with an empty key: the key is checked first",
+        "frame.seal",
+        json!({ "json": "{\"model\":", "mode": "hmac", "key_hex": "" }),
+        Want::Error("invalid_key", late),
+    ));
+    let key_first = [
+        (
+            "hmac-frame-key-0-bytes-not-a-frame",
+            "opening a JSON document (no prefix) with an empty key: the key is checked before the prefix",
+            d.as_bytes().to_vec(),
+            0usize,
+        ),
+        (
+            "hmac-frame-key-15-bytes-58-bytes",
+            "opening 58 bytes of an HMAC frame with a 15-byte key: the key is checked before the length",
+            a[..58].to_vec(),
+            15,
+        ),
+        (
+            "hmac-frame-key-0-bytes-plain-frame",
+            "opening a plain frame (security byte 0x00) with an empty key: the key is checked before the security byte",
+            {
+                let mut p = a[..a.len() - 32].to_vec();
+                p[10] = 0;
+                p
+            },
+            0,
+        ),
+    ];
+    let k16 = rep(0x42, 16);
+    v.push(near(spec(
+        f,
+        "hmac-frame-key-16-bytes-opens",
+        &[kr[0], kr[1], kr[2], "SECURE-HMAC-FRAME-002"],
+        "opening an intact HMAC frame with a 16-byte key, the minimum: the key check passes and the frame is read",
+        "frame.open",
+        open_args(&seal_ref(reference, d, "hmac", &k16, None), "hmac", &k16),
+        Want::Reference(None),
+    )));
+    for (id, what, bytes, n) in key_first {
+        v.push(spec(
+            f,
+            id,
+            &[kr[0], kr[1], kr[2], "SECURE-HMAC-FRAME-002"],
+            what,
+            "frame.open",
+            open_args(&bytes, "hmac", &rep(0x42, n)),
+            Want::Error("invalid_key", late),
+        ));
+    }
     v.push(near(spec(
         f,
         "hmac-frame-seal-key-16-bytes",
@@ -1723,6 +1782,53 @@ fn frame_aead_cases(reference: &mut Reference, v: &mut Vec<Spec>) {
             "frame.seal",
             json!({ "json": d, "mode": "aead", "key_hex": rep(0x42, n), "nonce_hex": nonce }),
             Want::Error("invalid_key", None),
+        ));
+    }
+    // The key is checked before the input is read (SECURE-KEY-004); upstream uses the key only
+    // after reading the input (SECURE-DIV-005).
+    let late = "UPSTREAM_CHECKS_KEY_LATE";
+    let kr = &["SECURE-KEY-004", "SECURE-DIV-005", "SECURE-KEY-002"];
+    v.push(spec(
+        f,
+        "aead-frame-seal-key-0-bytes-invalid-json",
+        &[kr[0], kr[1], kr[2], "SECURE-AEAD-FRAME-001"],
+        "sealing a document that is not JSON with an empty key: the key is checked first (upstream, known from its code: the frame is built from the JSON before encode_secure sees the key)",
+        "frame.seal",
+        json!({ "json": "{\"model\":", "mode": "aead", "key_hex": "", "nonce_hex": nonce }),
+        Want::ErrorKnownLenient("invalid_key", late, Outcome::Error("invalid_json".into())),
+    ));
+    let not_a_frame = [M2M_PREFIX.as_bytes(), d.as_bytes()].concat();
+    v.push(spec(
+        f,
+        "aead-frame-key-0-bytes-text-not-a-frame",
+        &[kr[0], kr[1], kr[2], "SECURE-AEAD-FRAME-003", "SECURE-TEXT-001"],
+        "opening the text form of a JSON document behind the prefix with an empty key: after the text form's checks, the key is checked before the headers",
+        "frame.open",
+        json!({ "wire": text_form(&not_a_frame), "mode": "aead", "key_hex": "" }),
+        Want::Error("invalid_key", Some(late)),
+    ));
+    for (id, what, bytes, n) in [
+        (
+            "aead-frame-key-16-bytes-cut-in-header",
+            "opening an AEAD frame cut inside its variable header with a 16-byte key: the key is checked before the headers",
+            &a[..end - 2],
+            16usize,
+        ),
+        (
+            "aead-frame-key-0-bytes-cut-after-headers",
+            "opening an AEAD frame cut 20 bytes after its headers with an empty key: the key is checked before the nonce and tag are looked for",
+            &a[..end + 20],
+            0,
+        ),
+    ] {
+        v.push(spec(
+            f,
+            id,
+            &[kr[0], kr[1], kr[2], "SECURE-AEAD-FRAME-003"],
+            what,
+            "frame.open",
+            open_args(bytes, "aead", &rep(0x42, n)),
+            Want::Error("invalid_key", Some(late)),
         ));
     }
     v.push(spec(
