@@ -423,6 +423,12 @@ fn main() {
         chat().len(),
         body.len()
     ));
+    let argv: Vec<String> = std::env::args().collect();
+    md.push_str(&format!(
+        "Command (from the repository root): `{}`; `bash reports/performance.sh h3` runs it on \
+         release builds and rewrites this section.\n\n",
+        argv.join(" ")
+    ));
     md.push_str("### Load: throughput (requests/s) and latency\n\n");
     md.push_str("| server | in flight | HTTP/1.1 req/s (min–max) | HTTP/3 req/s (min–max) | HTTP/3 ÷ HTTP/1.1 | HTTP/1.1 p50 / p99 ms | HTTP/3 p50 / p99 ms |\n");
     md.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
