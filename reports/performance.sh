@@ -16,6 +16,9 @@
 #                 token_native, hydra) and Hydra's on-CPU time (example hydra_cpu)
 #   profile       certify --bench: the testees time the bench profile themselves
 #   molt          Molt hub load: 1,000 agents, discover at 200/s for 30 s (release m2m-molt)
+#   h3            HTTP/3 vs HTTP/1.1 on loopback, reference and upstream 0.4.0 (m2m-ref server
+#                 --h3, m2m-upstream-server --quic): load at 1/16/64 in flight, interleaved
+#                 rounds, and the first request with and without 0-RTT (example h3_vs_h1)
 #   markdown      write reports/performance.md from target/perf/
 #
 # The machine should be otherwise idle: criterion and the load test measure wall time.
@@ -29,7 +32,7 @@ adapter=$adapter_dir/target/release
 
 steps=("$@")
 if [ ${#steps[@]} -eq 0 ]; then
-  steps=(machine throughput cargo-test side-by-side reference profile molt markdown)
+  steps=(machine throughput cargo-test side-by-side reference profile molt h3 markdown)
 elif [[ " ${steps[*]} " != *" markdown "* ]]; then
   steps+=(markdown)
 fi
@@ -171,6 +174,15 @@ step_molt() {
   kill "$hub" 2>/dev/null || true
 }
 
+step_h3() {
+  log "HTTP/3 vs HTTP/1.1 (reference and upstream, loopback)"
+  build_release
+  cargo build --release -q -p m2m-reference --features h3 --example h3_vs_h1
+  target/release/examples/h3_vs_h1 --ref target/release/m2m-ref \
+    --upstream "$adapter/m2m-upstream-server" --rounds 10 --scale 3 --first 50 \
+    --out "$perf/h3.md" >/dev/null
+}
+
 step_markdown() {
   log "writing reports/performance.md"
   python3 reports/tools/performance_md.py "$perf" reports/performance.md
@@ -194,6 +206,7 @@ for s in "${steps[@]}"; do
     reference) step_reference ;;
     profile) step_profile ;;
     molt) step_molt ;;
+    h3) step_h3 ;;
     markdown) step_markdown ;;
     *)
       echo "unknown step: $s" >&2

@@ -4,6 +4,7 @@
 #   reports/m2m-protocol-0.4.0/         upstream 0.4.0 through adapters/m2m-protocol-0.4 (stdin)
 #   reports/m2m-protocol-0.4.0-server/  upstream 0.4.0's HTTP server API through m2m-http (security on)
 #   reports/m2m-protocol-0.4.0-server-no-security/, -server-model/  the same with --no-security, --model
+#   reports/m2m-protocol-0.4.0-h3/      the same router over HTTP/3 through upstream's QuicTransport (--quic)
 #   reports/matrix.html                 requirement × implementation matrix of the three
 #   reports/differential/               differential run of the reference against upstream 0.4.0
 #                                       (seed 1, 200 cases per op; its hand triage is kept)
@@ -54,6 +55,20 @@ start $((port+2)) --model models/hydra-tiny.safetensors
   --report-dir reports/m2m-protocol-0.4.0-server-no-security
 "$harness" certify --target "m2m-http:http://127.0.0.1:$((port+2))" -f security::secsrv \
   --report-dir reports/m2m-protocol-0.4.0-server-model
+
+# The same router over HTTP/3, served by upstream's own QuicTransport (--quic: TCP and UDP on one
+# port number), with a 1 s idle timeout (QuicTransportConfig::with_idle_timeout) so that the
+# idle-timeout scenario runs; the certificate is pinned by the fingerprint the server prints.
+h3log=$(mktemp)
+"$adapter/m2m-upstream-server" --port $((port+3)) --quic --quic-idle-timeout 1 2>"$h3log" &
+pids+=($!)
+for _ in $(seq 100); do grep -q 'certificate sha256' "$h3log" && break; sleep 0.1; done
+h3line=$(grep 'certificate sha256' "$h3log")
+h3addr=$(sed -n 's|.*listening on https://\([^ ]*\) (HTTP/3).*|\1|p' <<<"$h3line")
+"$harness" certify --target "m2m-h3:https://$h3addr,cert-sha256=${h3line##* },idle-timeout-ms=1000" \
+  -f http:: -f h3:: --known-failures reports/m2m-protocol-0.4.0-h3/known-failures.yaml \
+  --report-dir reports/m2m-protocol-0.4.0-h3
+rm -f "$h3log"
 
 "$harness" report matrix reports/reference/report.json reports/m2m-protocol-0.4.0/report.json \
   reports/m2m-protocol-0.4.0-server/report.json -o reports/matrix.html

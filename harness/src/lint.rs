@@ -21,13 +21,14 @@ use serde_json::Value;
 use crate::spec::Spec;
 use crate::vectors::{Case, Expect, Suite};
 
-/// The committed reports of upstream m2m-protocol 0.4.0 (through the adapter, and its HTTP
-/// server), relative to the suite root: the evidence behind every `upstream-*` label.
+/// The committed reports of upstream m2m-protocol 0.4.0 (through the adapter, its HTTP server,
+/// and its router over HTTP/3 through its QuicTransport), relative to the suite root: the evidence behind every `upstream-*` label.
 pub const UPSTREAM_REPORTS: &[&str] = &[
     "reports/m2m-protocol-0.4.0/report.json",
     "reports/m2m-protocol-0.4.0-server/report.json",
     "reports/m2m-protocol-0.4.0-server-no-security/report.json",
     "reports/m2m-protocol-0.4.0-server-model/report.json",
+    "reports/m2m-protocol-0.4.0-h3/report.json",
 ];
 
 /// The `$schema` every op schema declares.

@@ -504,6 +504,18 @@ def molt(doc, perf, summary):
     )
 
 
+def h3(doc, perf):
+    """The section the example h3_vs_h1 writes (step `h3`), under this document's stamp."""
+    try:
+        lines = open(os.path.join(perf, "h3.md")).read().strip().splitlines()
+    except OSError:
+        doc.add("## HTTP/3 vs HTTP/1.1", "", "_Not measured in this run (step `h3`)._", "")
+        return
+    doc.add(lines[0], "")
+    stamped(doc, perf, "h3")
+    doc.add(*"\n".join(lines[1:]).strip().splitlines(), "")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -518,6 +530,7 @@ def main():
     reference_benches(body, perf)
     hydra(body, perf, summary)
     molt(body, perf, summary)
+    h3(body, perf)
 
     doc = Doc()
     doc.add(

@@ -190,23 +190,12 @@ impl H3Client {
             .map_err(|e| format!("{host}: {e}"))?
             .next()
             .ok_or_else(|| format!("{host}: no address"))?;
-        let provider = provider();
         let verifier = Arc::new(Verifier {
             trust: opts.trust.clone(),
-            provider: Arc::clone(&provider),
+            provider: provider(),
             refused: Mutex::new(None),
         });
-        let mut tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS13])
-            .map_err(|e| e.to_string())?
-            .dangerous()
-            .with_custom_certificate_verifier(verifier.clone())
-            .with_no_client_auth();
-        tls.alpn_protocols = vec![ALPN.to_vec()];
-        tls.enable_early_data = true;
-        let crypto = Arc::new(
-            quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| e.to_string())?,
-        );
+        let crypto = client_crypto(Arc::clone(&verifier))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -246,11 +235,7 @@ impl H3Client {
 
     /// The quinn client config: no client-side idle timeout, so the server's governs.
     fn config(&self) -> quinn::ClientConfig {
-        let mut config = quinn::ClientConfig::new(self.crypto.clone());
-        let mut transport = quinn::TransportConfig::default();
-        transport.max_idle_timeout(None);
-        config.transport_config(Arc::new(transport));
-        config
+        quinn_config(self.crypto.clone())
     }
 
     /// Connect with a full handshake and say `GET /health` with the kept connection; a
@@ -356,6 +341,164 @@ impl H3Client {
         });
         result.unwrap_or(Err(ScenarioError::Timeout))
     }
+}
+
+/// Load generation for the HTTP/3 vs HTTP/1.1 benchmark (`reference/examples/h3_vs_h1.rs`,
+/// reports/performance.md).
+impl H3Client {
+    /// Run `total` requests with at most `concurrency` in flight, each on its own request stream
+    /// of the kept connection (connected and warmed by one `GET /health` first); request `i` is
+    /// `reqs[i % reqs.len()]`, `(method, path, body)`. Answers each request's latency and the
+    /// wall time of all. An answer other than 200, or none within the client's timeout, is an
+    /// error.
+    pub fn load(
+        &mut self,
+        reqs: &[(String, String, Option<String>)],
+        total: usize,
+        concurrency: usize,
+    ) -> Result<(Vec<Duration>, Duration), String> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        if reqs.is_empty() {
+            return Err("no requests".into());
+        }
+        self.hello()?;
+        let send = self
+            .conn
+            .as_ref()
+            .map(|c| c.send.clone())
+            .ok_or("no connection")?;
+        let (authority, timeout) = (self.authority.clone(), self.opts.timeout);
+        let reqs = Arc::new(reqs.to_vec());
+        let next = Arc::new(AtomicUsize::new(0));
+        self.runtime.block_on(async move {
+            let start = Instant::now();
+            let mut tasks = Vec::new();
+            for _ in 0..concurrency.max(1) {
+                let (mut send, authority) = (send.clone(), authority.clone());
+                let (reqs, next) = (Arc::clone(&reqs), Arc::clone(&next));
+                tasks.push(tokio::spawn(async move {
+                    let mut latencies = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= total {
+                            return Ok::<_, String>(latencies);
+                        }
+                        let (method, path, body) = &reqs[i % reqs.len()];
+                        let t = Instant::now();
+                        let one = request(&mut send, &authority, method, path, body.as_deref());
+                        let (status, _) = tokio::time::timeout(timeout, one)
+                            .await
+                            .map_err(|_| format!("{method} {path}: no answer in time"))??;
+                        if status != 200 {
+                            return Err(format!("{method} {path}: status {status}"));
+                        }
+                        latencies.push(t.elapsed());
+                    }
+                }));
+            }
+            let mut all = Vec::with_capacity(total);
+            for task in tasks {
+                all.extend(task.await.map_err(|e| e.to_string())??);
+            }
+            Ok((all, start.elapsed()))
+        })
+    }
+
+    /// Time one `GET /health` on a new connection, from `connect` to the complete answer (HTTP/3
+    /// set-up included). With `resume` the connection resumes a session of this client and the
+    /// request goes out as 0-RTT early data (when the client holds no ticket, a full handshake
+    /// with two requests fetches one first, untimed); without, a client with an empty session
+    /// store makes a full handshake. Answers the time and whether the server accepted the early
+    /// data (false without `resume`).
+    pub fn first_request(&mut self, resume: bool) -> Result<(Duration, bool), String> {
+        let endpoint = self.endpoint.clone();
+        let (addr, host, authority) = (self.addr, self.host.clone(), self.authority.clone());
+        let verifier = Arc::clone(&self.verifier);
+        let config = if resume {
+            self.config()
+        } else {
+            quinn_config(client_crypto(Arc::clone(&verifier))?)
+        };
+        let timeout = self.opts.timeout;
+        let health = |status: u16| {
+            if status == 200 {
+                Ok(())
+            } else {
+                Err(format!("GET /health: status {status}"))
+            }
+        };
+        let run = async move {
+            for _ in 0..2 {
+                let start = Instant::now();
+                let connecting = endpoint
+                    .connect_with(config.clone(), addr, &host)
+                    .map_err(|e| format!("connect to {addr}: {e}"))?;
+                if !resume {
+                    let quic = connecting.await.map_err(|e| explain(e, &verifier))?;
+                    let mut conn = h3_over(quic).await?;
+                    let (status, _) =
+                        request(&mut conn.send, &authority, "GET", "/health", None).await?;
+                    let elapsed = start.elapsed();
+                    conn.quic.close(0u32.into(), b"done");
+                    health(status)?;
+                    return Ok((elapsed, false));
+                }
+                match connecting.into_0rtt() {
+                    Ok((quic, accepted)) => {
+                        let mut conn = h3_over(quic).await?;
+                        let (status, _) =
+                            request(&mut conn.send, &authority, "GET", "/health", None).await?;
+                        let elapsed = start.elapsed();
+                        let accepted = accepted.await;
+                        conn.quic.close(0u32.into(), b"done");
+                        health(status)?;
+                        return Ok((elapsed, accepted));
+                    }
+                    Err(connecting) => {
+                        // No ticket yet: a full handshake leaves some (the second request makes
+                        // sure they arrived).
+                        let quic = connecting.await.map_err(|e| explain(e, &verifier))?;
+                        let mut conn = h3_over(quic).await?;
+                        for _ in 0..2 {
+                            request(&mut conn.send, &authority, "GET", "/health", None).await?;
+                        }
+                        conn.quic.close(0u32.into(), b"done");
+                    }
+                }
+            }
+            Err("no session ticket after a full handshake".to_owned())
+        };
+        self.runtime
+            .block_on(async move { tokio::time::timeout(timeout, run).await })
+            .unwrap_or_else(|_| Err(format!("no answer within {:.1} s", timeout.as_secs_f64())))
+    }
+}
+
+/// The client's TLS for QUIC: TLS 1.3 only, ALPN `h3`, early data on, certificates checked by
+/// `verifier`; each call has its own, empty, session store.
+fn client_crypto(
+    verifier: Arc<Verifier>,
+) -> Result<Arc<quinn::crypto::rustls::QuicClientConfig>, String> {
+    let mut tls = rustls::ClientConfig::builder_with_provider(Arc::clone(&verifier.provider))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![ALPN.to_vec()];
+    tls.enable_early_data = true;
+    Ok(Arc::new(
+        quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| e.to_string())?,
+    ))
+}
+
+/// A quinn client config on `crypto`: no client-side idle timeout, so the server's governs.
+fn quinn_config(crypto: Arc<quinn::crypto::rustls::QuicClientConfig>) -> quinn::ClientConfig {
+    let mut config = quinn::ClientConfig::new(crypto);
+    let mut transport = quinn::TransportConfig::default();
+    transport.max_idle_timeout(None);
+    config.transport_config(Arc::new(transport));
+    config
 }
 
 impl Drop for H3Client {
