@@ -6,7 +6,10 @@ its bytes (the cargo-fuzz convention), so re-running adds nothing twice. Also se
 target with models/**/*.safetensors, the vector loader with the vector files themselves, and
 vectors/corpus/*.json (JSON payloads) for the frame, wire and scanner targets.
 
-Usage: python3 fuzz/tools/seeds.py [--root DIR]
+Usage: python3 fuzz/tools/seeds.py [--root DIR] [--out DIR]
+
+--out (default ROOT/fuzz/corpus) lets a new target be seeded without adding back to the
+committed, minimized corpora the seeds a campaign's minimization removed.
 """
 import argparse, hashlib, json, pathlib, sys
 
@@ -20,6 +23,18 @@ from vecwrite import expand_shared  # noqa: E402  (defaults and groups, as the l
 
 MAX = 64 * 1024  # a seed larger than this only slows the fuzzer down
 
+# Each decode target's round-trip twin and the input bound of its check (fuzz/src/lib.rs:
+# ROUND_TRIP_MAX, BROTLI_ROUND_TRIP_MAX): a UTF-8 seed within the bound goes to both.
+ROUND_TRIP = {
+    "wire_decompress": ("wire_roundtrip", 1024),
+    "frame_decode": ("frame_roundtrip", 1024),
+    "secure_open": ("secure_roundtrip", 1024),
+    "token_native": ("token_native_roundtrip", 1024),
+    "brotli": ("brotli_roundtrip", 256),
+    "legacy": ("legacy_roundtrip", 1024),
+    "molt": ("molt_roundtrip", 1024),
+}
+
 
 def put(out, target, data):
     if isinstance(data, str):
@@ -29,6 +44,13 @@ def put(out, target, data):
     d = out / target
     d.mkdir(parents=True, exist_ok=True)
     (d / hashlib.sha1(data).hexdigest()).write_bytes(data)
+    twin, bound = ROUND_TRIP.get(target, (None, 0))
+    if twin and len(data) <= bound:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        put(out, twin, data)
 
 
 def wire_or_hex(inp, *keys):
@@ -47,8 +69,10 @@ def wire_or_hex(inp, *keys):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", default=pathlib.Path(__file__).resolve().parents[2])
-    root = pathlib.Path(ap.parse_args().root)
-    out = root / "fuzz" / "corpus"
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    root = pathlib.Path(args.root)
+    out = pathlib.Path(args.out) if args.out else root / "fuzz" / "corpus"
     for path in sorted((root / "vectors").rglob("*.yaml")):
         if "tools" in path.parts:
             continue

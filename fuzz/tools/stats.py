@@ -2,15 +2,16 @@
 """Summarize `fuzz/run.sh` logs as the Markdown table of reports/fuzzing.md.
 
 Usage: python3 fuzz/tools/stats.py LOGDIR   (reads LOGDIR/campaign-<target>.log)
-Per target: seconds run, average execs/s, total execs, final cov/ft, corpus before and after
+Per target: seconds run, average execs/s (wall), CPU seconds and execs per CPU second (from
+LOGDIR/campaign-<target>.log.time, written by fuzz/campaign.sh), total execs, final cov/ft, corpus before and after
 cmin, crash/timeout/oom artifacts, and the committed corpus size on disk.
 """
 import pathlib, re, sys
 
 root = pathlib.Path(__file__).resolve().parents[2]
 logdir = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/fuzzlogs")
-print("| target | seconds | execs/s | total execs | cov | ft | corpus after run | corpus after cmin (files / KiB) | crashes |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| target | seconds | execs/s (wall) | CPU s | execs per CPU s | total execs | cov | ft | corpus after run | corpus after cmin (files / KiB) | crashes |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for log in sorted(logdir.glob("campaign-*.log")):
     t = log.stem[len("campaign-"):]
     s = log.read_text(errors="replace")
@@ -31,5 +32,12 @@ for log in sorted(logdir.glob("campaign-*.log")):
     d = root / "fuzz" / "corpus" / t
     files = [p for p in d.iterdir() if p.is_file()] if d.is_dir() else []
     kib = sum(p.stat().st_size for p in files) // 1024
-    print(f"| `{t}` | {secs} | {rate} | {execs} | {cov.group(1) if cov else '?'} | "
+    tf = log.with_name(log.name + ".time")
+    cpu = None
+    if tf.is_file():
+        m = re.search(r"cpu_seconds: ([\d.]+) ([\d.]+)", tf.read_text())
+        cpu = float(m.group(1)) + float(m.group(2)) if m else None
+    per_cpu = f"{execs / cpu:,.0f}" if cpu and execs else "?"
+    cpu_s = f"{cpu:.0f}" if cpu else "?"
+    print(f"| `{t}` | {secs} | {rate} | {cpu_s} | {per_cpu} | {execs} | {cov.group(1) if cov else '?'} | "
           f"{ft.group(1) if ft else '?'} | {corp.group(1) if corp else '?'} | {len(files)} / {kib} | {crashes} |")

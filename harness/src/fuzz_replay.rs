@@ -21,6 +21,9 @@ pub const HMAC_KEY_HEX: &str = "6d326d2d66757a7a2d686d61632d6b65792d303132333435
 /// AEAD key the `secure_open` fuzz target uses, as hex.
 pub const AEAD_KEY_HEX: &str = "6d326d2d66757a7a2d616561642d6b65792d3031323334353637383961626364";
 
+/// AEAD nonce the `secure_roundtrip` fuzz target uses, as hex.
+pub const AEAD_NONCE_HEX: &str = "66757a7a2d6e6f6e63653132";
+
 /// Fuzz targets and whether the testee protocol can replay their inputs.
 pub const TARGETS: &[(&str, Option<&str>)] = &[
     ("wire_decompress", None),
@@ -42,6 +45,17 @@ pub const TARGETS: &[(&str, Option<&str>)] = &[
         Some("the vector loader is part of the harness, not of a testee"),
     ),
     ("molt", None),
+    ("sse_decode", None),
+    ("wire_roundtrip", None),
+    ("frame_roundtrip", None),
+    ("secure_roundtrip", None),
+    ("token_native_roundtrip", None),
+    ("brotli_roundtrip", None),
+    ("legacy_roundtrip", None),
+    (
+        "molt_roundtrip",
+        Some("a handshake and a message sealed with keys fixed inside the fuzz target"),
+    ),
 ];
 
 /// The requests (op, args) that feed one corpus file of `target` to a testee. Inputs that an op
@@ -115,6 +129,60 @@ pub fn requests(target: &str, file: &Path, data: &[u8]) -> Vec<(&'static str, Va
             if let Ok(steps) = serde_json::from_slice::<Value>(data) {
                 out.push(("http.run", json!({ "steps": steps })));
             }
+        }
+        // Round-trip targets: the input is what the encoders are given.
+        "wire_roundtrip" => {
+            if let Some(s) = text {
+                for algorithm in ["none", "brotli", "m2m", "token-native"] {
+                    out.push((
+                        "wire.compress",
+                        json!({ "algorithm": algorithm, "input": s }),
+                    ));
+                }
+            }
+        }
+        "brotli_roundtrip" => {
+            if let Some(s) = text {
+                out.push((
+                    "wire.compress",
+                    json!({ "algorithm": "brotli", "input": s }),
+                ));
+            }
+        }
+        "frame_roundtrip" => {
+            if let Some(s) = text {
+                out.push(("frame.encode", json!({ "json": s })));
+            }
+        }
+        "secure_roundtrip" => {
+            if let Some(s) = text {
+                out.push((
+                    "frame.seal",
+                    json!({ "json": s, "mode": "hmac", "key_hex": HMAC_KEY_HEX }),
+                ));
+                out.push((
+                    "frame.seal",
+                    json!({ "json": s, "mode": "aead", "key_hex": AEAD_KEY_HEX,
+                            "nonce_hex": AEAD_NONCE_HEX }),
+                ));
+            }
+        }
+        "token_native_roundtrip" => {
+            if let Some(s) = text {
+                for tokenizer in ["C", "O", "L"] {
+                    out.push(("token.encode", json!({ "text": s, "tokenizer": tokenizer })));
+                }
+            }
+        }
+        "legacy_roundtrip" => {
+            if let Some(s) = text {
+                for format in ["t1", "dictionary", "m3", "zlib"] {
+                    out.push(("legacy.encode", json!({ "format": format, "input": s })));
+                }
+            }
+        }
+        "sse_decode" => {
+            out.push(("stream.decompress", json!({ "chunks_hex": [hex] })));
         }
         "molt" => {
             out.push(("molt.peer.run", json!({ "steps": [{ "send_hex": hex }] })));
@@ -296,6 +364,27 @@ mod tests {
             hex::decode(AEAD_KEY_HEX).unwrap(),
             b"m2m-fuzz-aead-key-0123456789abcd"
         );
+        assert_eq!(hex::decode(AEAD_NONCE_HEX).unwrap(), b"fuzz-nonce12");
+    }
+
+    /// Every target of the fuzz crate has a row here, so a new target is never silently left
+    /// out of `fuzz-replay`.
+    #[test]
+    fn every_fuzz_target_has_a_row() {
+        let cargo = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/Cargo.toml"),
+        )
+        .unwrap();
+        let bins: Vec<&str> = cargo
+            .lines()
+            .filter_map(|l| l.strip_prefix("name = \""))
+            .filter_map(|l| l.strip_suffix('"'))
+            .filter(|n| *n != "m2m-fuzz" && *n != "m2m_fuzz")
+            .collect();
+        assert_eq!(bins.len(), TARGETS.len(), "{bins:?}");
+        for b in bins {
+            assert!(TARGETS.iter().any(|(n, _)| *n == b), "no row for {b}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 #[allow(dead_code, unreachable_pub)]
 mod fuzz_checks;
 
+use m2m_reference::ErrorClass as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -27,9 +28,23 @@ fn inputs(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Replay every input of one kind (`corpus` or `regressions`), the targets spread over the
-/// available cores; prints the count and time per target.
+/// Replay every input of one kind (`corpus` or `regressions`) through the real checks; fails
+/// the test on any failing input.
 fn replay(kind: &str) -> usize {
+    let (n, failures) = replay_dir(&root().join("fuzz").join(kind), fuzz_checks::TARGETS);
+    assert!(
+        failures.is_empty(),
+        "{} failing inputs:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    n
+}
+
+/// Replay every input under `dir/<target>/` through its check, the targets spread over the
+/// available cores; prints the count and time per target. Returns the number of inputs and one
+/// line per input that panicked (a crash or a broken invariant) or took over 5 s.
+fn replay_dir(dir: &Path, targets: &[(&str, fuzz_checks::Check)]) -> (usize, Vec<String>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
 
@@ -40,10 +55,10 @@ fn replay(kind: &str) -> usize {
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                while let Some((target, check)) =
-                    fuzz_checks::TARGETS.get(next.fetch_add(1, Ordering::Relaxed))
+                while let Some((target, check)) = targets.get(next.fetch_add(1, Ordering::Relaxed))
                 {
-                    let dir = root().join("fuzz").join(kind).join(target);
+                    let kind = dir.file_name().unwrap_or_default().to_string_lossy();
+                    let dir = dir.join(target);
                     let began = Instant::now();
                     let mut count = 0;
                     for file in inputs(&dir) {
@@ -75,13 +90,7 @@ fn replay(kind: &str) -> usize {
         }
     });
     let failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
-    assert!(
-        failures.is_empty(),
-        "{} failing inputs:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    total.into_inner()
+    (total.into_inner(), failures)
 }
 
 #[test]
@@ -106,8 +115,55 @@ fn corpus_replays_without_panics() {
     eprintln!("replayed {n} corpus inputs");
 }
 
+/// Every bug ever found keeps its input under `fuzz/regressions/<target>/`; a replay of an
+/// empty folder would pass without checking anything, so it is refused, as is a folder that
+/// names no target (its inputs would never be replayed).
 #[test]
 fn regressions_replay_without_panics() {
+    let dir = root().join("fuzz/regressions");
+    for entry in std::fs::read_dir(&dir)
+        .expect("fuzz/regressions/ exists")
+        .flatten()
+    {
+        if entry.path().is_dir() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(
+                fuzz_checks::TARGETS.iter().any(|(t, _)| *t == name),
+                "fuzz/regressions/{name}/ names no fuzz target"
+            );
+        }
+    }
     let n = replay("regressions");
+    assert!(
+        n > 0,
+        "fuzz/regressions/ holds no input: the replay would check nothing"
+    );
     eprintln!("replayed {n} regression inputs");
+}
+
+/// The replay itself fails on an input that breaks an invariant: a check that panics on one
+/// input is reported with that input's file, and the other inputs still run.
+#[test]
+fn replay_reports_an_input_that_breaks_an_invariant() {
+    fn no_zero_byte(data: &[u8]) {
+        assert!(!data.contains(&0), "invariant broken: a zero byte");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("planted");
+    std::fs::create_dir_all(&t).unwrap();
+    std::fs::write(t.join("good-1"), b"abc").unwrap();
+    std::fs::write(t.join("bad"), b"a\0c").unwrap();
+    std::fs::write(t.join("good-2"), b"xyz").unwrap();
+    let (n, failures) = replay_dir(dir.path(), &[("planted", no_zero_byte)]);
+    assert_eq!(n, 3, "every input runs, the failing one included");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].contains("bad"), "{failures:?}");
+    // The real regression inputs go through the real checks: the M3 abort found in upstream
+    // decodes to a typed error in the reference.
+    let m3 = root().join("fuzz/regressions/legacy/05101994bf5481c98201d7bb0e1135d0c2a21302");
+    let data = std::fs::read(m3).expect("the M3 regression input is committed");
+    assert!(matches!(
+        m2m_reference::legacy::m3::decode(&data),
+        Err(ref e) if e.class() == "truncated"
+    ));
 }
