@@ -27,11 +27,15 @@ for t in $targets; do
     cp "$bin_dir/$t" "$OUT/$t"
     cp m2m.dict "$OUT/$t.dict"
     rm -f "$OUT/${t}_seed_corpus.zip"
-    # zip -j: flat archive of the corpus files (names are content hashes, so no clashes).
+    # A flat archive of the corpus and regression files; names are content hashes, so a
+    # regression input that is also in the corpus is stored once.
     find "corpus/$t" "regressions/$t" -maxdepth 1 -type f 2>/dev/null \
         | python3 -c 'import sys, zipfile, os
 with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    seen = set()
     for p in sys.stdin.read().split():
-        z.write(p, os.path.basename(p))' "$OUT/${t}_seed_corpus.zip"
+        if os.path.basename(p) not in seen:
+            seen.add(os.path.basename(p))
+            z.write(p, os.path.basename(p))' "$OUT/${t}_seed_corpus.zip"
 done
 echo "build.sh: $(wc -w <<<"$targets") targets in $OUT"
