@@ -1253,7 +1253,7 @@ fn frame_hmac_cases(reference: &mut Reference, v: &mut Vec<Spec>) {
     let k = rep(0x42, 32);
     let d = doc("req-a");
     let a = seal_ref(reference, d, "hmac", &k, None);
-    v.push(spec(f, "hmac-frame-fact-sheet", &["SECURE-HMAC-FRAME-001", "SECURE-TEXT-001"], "frame A under 0x42×32: tag f68418f2…6672 and its text form in spec 06-secure §13", "frame.seal",
+    v.push(spec(f, "hmac-frame-fact-sheet", &["SECURE-HMAC-FRAME-001", "SECURE-TEXT-001", "SECURE-KEY-004", "SECURE-DIV-005"], "frame A under 0x42×32: tag f68418f2…6672 and its text form in spec 06-secure §13", "frame.seal",
         json!({ "json": d, "mode": "hmac", "key_hex": k }), Want::Golden(ok(json!({ "hex": h(&a), "wire": "#M2M|1|IgABAQAAAAAAAAAAAAAAAAAAAAAGZ3B0LTRvAQECCtejOz4AAABuYFWkeyJtb2RlbCI6ImdwdC00byIsIm1lc3NhZ2VzIjpbeyJyb2xlIjoidXNlciIsImNvbnRlbnQiOiJIaSJ9XX32hBjyzhkGGaLEzPY18OnpwGUaO7vGYnA32mMOFrxmcg==" })), "upstream-0.4.0", None)));
     // negatives
     let mut down = a.clone();
