@@ -1,0 +1,150 @@
+//! TokenNative's two engines agree (issue 22). tiktoken-rs, the library upstream 0.4.0 uses, is
+//! the oracle; bpe-openai is the fast engine that `token_native` uses for texts without special
+//! tokens and for decoding ordinary tokens. Checked here: both vocabularies id by id, encoding
+//! of every vector file, the claims corpus and generated Unicode text, and decoding of generated
+//! varint bytes (valid, special, unknown, truncated, overlong, non-UTF-8) with the same result
+//! or the same error.
+
+use std::path::Path;
+
+use m2m_reference::wire::token_native::{
+    decode, decode_binary, decode_varints, detokenize, encode_varints, tokenize, Tokenizer, PREFIX,
+};
+use proptest::prelude::*;
+
+const TOKENIZERS: [Tokenizer; 2] = [Tokenizer::Cl100k, Tokenizer::O200k];
+
+fn oracle_ids(text: &str, t: Tokenizer) -> Vec<u32> {
+    t.bpe().encode_with_special_tokens(text)
+}
+
+/// Decoding by tiktoken-rs alone: all varints, then the ids (the order the spec gives).
+fn oracle_decode_binary(bytes: &[u8]) -> Result<String, String> {
+    let (&id, rest) = bytes.split_first().ok_or("empty")?;
+    let t = Tokenizer::from_byte(id);
+    let ids = decode_varints(rest).map_err(|e| e.to_string())?;
+    detokenize(&ids, t).map_err(|e| e.to_string())
+}
+
+#[test]
+fn both_vocabularies_match_id_by_id() {
+    for t in TOKENIZERS {
+        let fast = &t.fast().bpe;
+        let n = fast.num_tokens() as u32;
+        assert!(n > 100_000);
+        for id in 0..n {
+            let oracle: Vec<u8> = t.bpe()._decode_native_and_split(vec![id]).next().unwrap();
+            assert_eq!(fast.token_bytes(id), &oracle[..], "{t:?} id {id}");
+        }
+        // Past the ordinary tokens tiktoken-rs knows only special tokens, each starting with
+        // `<|`, which is why a text without `<|` can skip the special-token search.
+        for id in n..n + 2_000 {
+            if let Ok(text) = t.bpe().decode(vec![id]) {
+                assert!(text.starts_with("<|"), "{t:?} id {id} is {text:?}");
+            }
+        }
+        for special in t.bpe().special_tokens() {
+            assert!(special.starts_with("<|"), "{special}");
+            assert!(oracle_ids(special, t).iter().all(|&id| id >= n));
+        }
+    }
+}
+
+fn files_under(dir: &Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            out.push(text);
+        }
+    }
+}
+
+#[test]
+fn encoding_agrees_on_every_vector_file_and_the_corpus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut texts = Vec::new();
+    for dir in ["vectors", "reference/benches", "spec"] {
+        files_under(&root.join(dir), &mut texts);
+    }
+    assert!(texts.len() > 200, "{} files", texts.len());
+    let mut with_special = 0;
+    for text in &texts {
+        // Each whole file, and each line (short texts take other paths in the pre-tokenizer).
+        let pieces = std::iter::once(text.as_str()).chain(text.lines().take(2_000));
+        for piece in pieces {
+            with_special += usize::from(piece.contains("<|"));
+            for t in TOKENIZERS {
+                assert_eq!(
+                    tokenize(piece, t),
+                    oracle_ids(piece, t),
+                    "{t:?}: {piece:.80}"
+                );
+            }
+        }
+    }
+    assert!(with_special > 0, "no text exercised the special-token path");
+}
+
+/// Text built from pieces the pre-tokenizer treats differently: contractions, digits, runs of
+/// spaces and newlines, punctuation, letters of several scripts, marks, emoji, special tokens.
+fn unicode_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("'s".to_string()),
+        Just("'LL".to_string()),
+        Just(" ".repeat(3)),
+        Just("\n\n \n".to_string()),
+        Just("\r\n".to_string()),
+        Just("12345678".to_string()),
+        Just("<|endoftext|>".to_string()),
+        Just("<|fim_prefix|>".to_string()),
+        Just("<|".to_string()),
+        Just("{\"role\":\"user\",\"content\":".to_string()),
+        "[a-zA-Z]{1,12}",
+        "[ \\t]{0,3}[\\p{L}\\p{M}]{1,8}",
+        "[\\p{N}\\p{P}\\p{S}]{1,6}",
+        "[\\u{4e00}-\\u{4e80}\\u{3040}-\\u{30ff}\\u{0600}-\\u{06ff}]{1,6}",
+        "[\\u{1f300}-\\u{1f64f}\\u{200d}\\u{fe0f}]{1,4}",
+        any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3_000))]
+
+    #[test]
+    fn encoding_agrees_on_generated_text(text in unicode_text()) {
+        for t in TOKENIZERS {
+            prop_assert_eq!(tokenize(&text, t), oracle_ids(&text, t));
+        }
+    }
+
+    #[test]
+    fn decoding_agrees_on_generated_ids(text in unicode_text(), cut in 0usize..8, flip in any::<u16>()) {
+        for t in TOKENIZERS {
+            let mut bytes = vec![t.id_byte()];
+            bytes.extend(encode_varints(&oracle_ids(&text, t)));
+            // As encoded; with a byte changed; cut short.
+            let mut changed = bytes.clone();
+            if changed.len() > 1 {
+                let at = 1 + usize::from(flip) % (changed.len() - 1);
+                changed[at] ^= (flip >> 8) as u8 | 1;
+            }
+            let mut short = bytes.clone();
+            short.truncate(bytes.len().saturating_sub(cut).max(1));
+            for b in [&bytes, &changed, &short] {
+                let ours = decode_binary(b).map_err(|e| e.to_string());
+                prop_assert_eq!(&ours, &oracle_decode_binary(b));
+                let wire = format!("{PREFIX}{}|{}", t.id_char(), m2m_reference::wire::b64::encode(&b[1..]));
+                prop_assert_eq!(decode(&wire).map_err(|e| e.to_string()), ours);
+            }
+        }
+    }
+
+    #[test]
+    fn decoding_agrees_on_random_bytes(bytes in prop::collection::vec(any::<u8>(), 1..64)) {
+        prop_assert_eq!(decode_binary(&bytes).map_err(|e| e.to_string()), oracle_decode_binary(&bytes));
+    }
+}
