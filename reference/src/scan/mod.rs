@@ -174,24 +174,39 @@ pub fn json_strings_have_unicode_control(text: &str) -> bool {
             _ => false,
         }
     }
-    // Every control character is U+20xx, so its JSON escape starts with `\u20` (digits, no
-    // case): a text without that sequence needs no parse.
+    // Every control character is U+20xx, so its JSON escape is `\u20` and two hex digits of
+    // one of the three ranges (either case): a text without such a sequence needs no parse.
+    // The search is conservative (`\\u200b`, an escaped backslash, also passes it; the parse
+    // then decides), so it only ever skips parses whose answer is `false`.
     let t = text.trim_start();
-    if !(t.starts_with('{') || t.starts_with('[') || t.starts_with('"')) || !text.contains("\\u20")
+    if !(t.starts_with('{') || t.starts_with('[') || t.starts_with('"'))
+        || !has_control_escape(text)
     {
         return false;
     }
     serde_json::from_str::<Value>(text).is_ok_and(|v| walk(&v))
 }
 
+/// Whether `text` holds `\u20XY` with `U+20XY` a control of [`is_unicode_control`], hex digits
+/// in either case. [SCAN-EXTRA-002]
+fn has_control_escape(text: &str) -> bool {
+    text.match_indices("\\u20").any(|(at, _)| {
+        let tail = &text.as_bytes()[at + 4..];
+        let hex = |i: usize| tail.get(i).and_then(|b| char::from(*b).to_digit(16));
+        matches!((hex(0), hex(1)), (Some(x), Some(y))
+            if is_unicode_control(char::from_u32(0x2000 + x * 16 + y).unwrap_or('\0')))
+    })
+}
+
 /// Every threat in `text`: the matching patterns in table order, then (when enabled)
 /// `unicode_control`. Each pattern is reported at most once.
 /// [SCAN-ALG-002] [SCAN-EXTRA-001] [SCAN-EXTRA-002]
 pub fn threats(text: &str, config: &ScanConfig) -> Vec<Threat> {
-    let mut found: Vec<Threat> = patterns::compiled()
-        .iter()
-        .filter(|(_, re)| re.is_match(text))
-        .map(|(p, _)| Threat {
+    let mut found: Vec<Threat> = patterns::compiled_set()
+        .matches(text)
+        .into_iter()
+        .map(|i| &PATTERNS[i])
+        .map(|p| Threat {
             name: p.name,
             category: p.category,
             severity: p.severity,
@@ -342,6 +357,47 @@ mod tests {
         assert!(json_strings_have_unicode_control(r#"{"a":"\u202E"}"#));
         assert!(json_strings_have_unicode_control(r#"["x\u200b"]"#));
         assert!(!json_strings_have_unicode_control(r#"["\u00e9 \u2013"]"#));
+    }
+
+    /// The escape search skips only parses that would answer `false`: every `\u20XY` in both
+    /// cases, as a key and as a value, escaped or with an escaped backslash before it, against
+    /// a parse of every document.
+    #[test]
+    fn control_escape_search_agrees_with_a_full_parse() {
+        fn parsed(text: &str) -> bool {
+            fn walk(v: &Value) -> bool {
+                match v {
+                    Value::String(s) => s.chars().any(is_unicode_control),
+                    Value::Array(a) => a.iter().any(walk),
+                    Value::Object(m) => m
+                        .iter()
+                        .any(|(k, v)| k.chars().any(is_unicode_control) || walk(v)),
+                    _ => false,
+                }
+            }
+            serde_json::from_str::<Value>(text).is_ok_and(|v| walk(&v))
+        }
+        let mut controls = 0;
+        for xy in 0..=0xffu32 {
+            for hex in [format!("{xy:02x}"), format!("{xy:02X}")] {
+                for doc in [
+                    format!(r#"["a\u20{hex}b"]"#),
+                    format!(r#"{{"k\u20{hex}":1}}"#),
+                    format!(r#"["\\u20{hex}"]"#),
+                    format!(r#"  "\u20{hex}""#),
+                    format!(r#"["\u20{hex}"#),
+                ] {
+                    let expected = parsed(&doc);
+                    controls += usize::from(expected);
+                    assert_eq!(json_strings_have_unicode_control(&doc), expected, "{doc}");
+                }
+            }
+        }
+        assert_eq!(
+            controls,
+            2 * 3 * 14,
+            "14 controls, both cases, 3 valid forms"
+        );
     }
 
     #[test]
