@@ -9,9 +9,13 @@
 #   throughput    certify the full suite: reference in-process and over stdin, upstream over
 #                 stdin, with 1 and 2 jobs, 5 runs each (release builds)
 #   cargo-test    wall time of a warm `cargo test --workspace` (after a build), 3 runs
-#   side-by-side  criterion: the same benchmarks against the reference and upstream 0.4.0
-#                 (adapters/m2m-protocol-0.4/bench), byte-identity tests first, then the
-#                 interleaved A/B run whose per-round ratios judge the goal
+#   side-by-side  the same benchmarks against the reference and upstream 0.4.0
+#                 (adapters/m2m-protocol-0.4/bench): byte-identity tests first, then the
+#                 interleaved A/B run whose per-round ratios judge issue 22's goals; criterion's
+#                 medians too with M2M_PERF_CRITERION=1 (about 9 more minutes)
+#   cold-start    time to first verdict: a fresh clone, an empty target folder, then
+#                 `cargo run -p m2m-conformance -- certify --filter varint` until its first
+#                 output line, with default features and with --no-default-features
 #   reference     criterion: `cargo bench -p m2m-reference` (codecs, scanner, session,
 #                 token_native, hydra) and Hydra's on-CPU time (example hydra_cpu)
 #   profile       certify --bench: the testees time the bench profile themselves
@@ -32,7 +36,7 @@ adapter=$adapter_dir/target/release
 
 steps=("$@")
 if [ ${#steps[@]} -eq 0 ]; then
-  steps=(machine throughput cargo-test side-by-side reference profile molt h3 markdown)
+  steps=(machine throughput cargo-test side-by-side reference profile molt h3 cold-start markdown)
 elif [[ " ${steps[*]} " != *" markdown "* ]]; then
   steps+=(markdown)
 fi
@@ -109,11 +113,15 @@ step_side_by_side() {
   log "side-by-side: byte identity, then criterion"
   cargo test --release -q --manifest-path "$adapter_dir/Cargo.toml" -p m2m-side-by-side \
     >"$perf/side-by-side-tests.log" 2>&1
-  rm -rf "$adapter_dir/target/criterion"
-  cargo bench -q --manifest-path "$adapter_dir/Cargo.toml" -p m2m-side-by-side \
-    >"$perf/side-by-side-bench.log" 2>&1
-  python3 reports/tools/perf_ratios.py "$adapter_dir/target/criterion" --json \
-    >"$perf/side-by-side.json"
+  rm -f "$perf/side-by-side.json"
+  if [ "${M2M_PERF_CRITERION:-0}" = 1 ]; then
+    # Criterion's medians (about 9 minutes), shown beside the interleaved ratios.
+    rm -rf "$adapter_dir/target/criterion"
+    cargo bench -q --manifest-path "$adapter_dir/Cargo.toml" -p m2m-side-by-side \
+      >"$perf/side-by-side-bench.log" 2>&1
+    python3 reports/tools/perf_ratios.py "$adapter_dir/target/criterion" --json \
+      >"$perf/side-by-side.json"
+  fi
   log "side-by-side: interleaved A/B (load drift cancels out)"
   cargo run --release -q --manifest-path "$adapter_dir/Cargo.toml" -p m2m-side-by-side \
     --example interleaved >"$perf/side-by-side-interleaved.txt"
@@ -183,6 +191,37 @@ step_h3() {
     --out "$perf/h3.md" >/dev/null
 }
 
+step_cold_start() {
+  log "cold start: fresh clone, empty target folder, to the first line of certify"
+  local dir
+  dir=$(mktemp -d)
+  git clone -q "$root" "$dir/clone"
+  python3 - "$dir" "$perf/cold-start.json" <<'EOF'
+import json, os, subprocess, sys, time
+d, out = sys.argv[1], sys.argv[2]
+variants = []
+for name, flags in (("default", []), ("certification only", ["--no-default-features"])):
+    n = len(variants)
+    load = open("/proc/loadavg").read().split()[:3]
+    start = time.monotonic()
+    p = subprocess.Popen(
+        ["cargo", "run", "-p", "m2m-conformance", *flags, "--", "certify", "--filter", "varint",
+         "--report-dir", f"{d}/reports-{n}"],
+        cwd=f"{d}/clone", env={**os.environ, "CARGO_TARGET_DIR": f"{d}/target-{n}",
+                               "CARGO_TERM_COLOR": "never"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = p.stdout.readline()
+    seconds = time.monotonic() - start
+    _, err = p.communicate()
+    units = sum(1 for l in err.splitlines() if l.strip().startswith("Compiling "))
+    variants.append({"name": name, "flags": " ".join(flags), "seconds": round(seconds, 1),
+                     "units": units, "load": load, "first_line": first.strip(),
+                     "exit": p.returncode})
+json.dump({"variants": variants}, open(out, "w"), indent=1)
+EOF
+  rm -rf "$dir"
+}
+
 step_markdown() {
   log "writing reports/performance.md"
   python3 reports/tools/performance_md.py "$perf" reports/performance.md
@@ -207,6 +246,7 @@ for s in "${steps[@]}"; do
     profile) step_profile ;;
     molt) step_molt ;;
     h3) step_h3 ;;
+    cold-start) step_cold_start ;;
     markdown) step_markdown ;;
     *)
       echo "unknown step: $s" >&2
