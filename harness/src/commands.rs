@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::profiles::Profiles;
 use crate::report::{self, diff, html};
 use crate::spec::Spec;
+#[cfg(feature = "lint")]
 use crate::suite_data::SuiteRoot;
 use crate::target::Target;
 use crate::vectors::Suite;
@@ -19,6 +20,7 @@ pub type Outcome = Result<(String, bool), String>;
 /// op's schemas and every `upstream-*` label is backed by the committed upstream reports
 /// ([`crate::lint`]). The reports live in a checkout, not in the embedded suite: they are read
 /// from `--root` / `$M2M_CONFORMANCE_ROOT` when given, else from the current folder.
+#[cfg(feature = "lint")]
 pub fn lint(root: &SuiteRoot, spec: &Spec, suite: &Suite) -> Outcome {
     let p = Profiles::load(spec).map_err(|e| e.to_string())?;
     // Not `SuiteRoot::checkout`: main points $M2M_CONFORMANCE_ROOT at the unpacked suite.

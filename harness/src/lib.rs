@@ -32,11 +32,13 @@ pub mod bench;
 pub mod certify;
 pub mod commands;
 pub mod coverage;
+#[cfg(feature = "differential")]
 pub mod differential;
 pub mod export;
 pub mod fuzz_replay;
 pub mod judge;
 pub mod known_failures;
+#[cfg(feature = "lint")]
 pub mod lint;
 pub mod measure;
 pub mod profiles;

@@ -125,7 +125,23 @@ enum Command {
     /// Write the whole suite, expanded, as one JSON file per chapter plus schema.json.
     Export(m2m_conformance::export::ExportArgs),
     /// Run generated cases on two targets, shrink and report every disagreement.
+    #[cfg(feature = "differential")]
     Differential(m2m_conformance::differential::DiffArgs),
+    /// Run generated cases on two targets (not in this build: feature `differential`).
+    #[cfg(not(feature = "differential"))]
+    Differential {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
+}
+
+/// The setup error of a command whose feature this build leaves out.
+#[cfg(not(all(feature = "lint", feature = "differential")))]
+fn missing_feature(command: &str, feature: &str) -> ExitCode {
+    setup_error(format!(
+        "`{command}` is not in this build: rebuild m2m-conformance with the feature `{feature}` \
+         (on by default; this build used --no-default-features)"
+    ))
 }
 
 #[derive(clap::Args)]
@@ -262,8 +278,13 @@ fn main() -> ExitCode {
 }
 
 fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
+    #[cfg(feature = "differential")]
     if let Command::Differential(a) = command {
         return done(m2m_conformance::differential::command(root, &a).map_err(|e| e.to_string()));
+    }
+    #[cfg(not(feature = "differential"))]
+    if let Command::Differential { .. } = command {
+        return missing_feature("differential", "differential");
     }
     if let Command::FuzzReplay(a) = command {
         let t = a.target.timeout;
@@ -301,7 +322,10 @@ fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
     };
     match command {
         Command::Export(a) => done(m2m_conformance::export::command(&spec, &suite, root, &a)),
+        #[cfg(feature = "lint")]
         Command::Lint => done(commands::lint(root, &spec, &suite)),
+        #[cfg(not(feature = "lint"))]
+        Command::Lint => missing_feature("lint", "lint"),
         Command::List { what, filter } => done(commands::list(&spec, &suite, what, &filter)),
         Command::Coverage { chapter, check } => {
             done(commands::coverage(&spec, &suite, chapter.as_deref(), check))
