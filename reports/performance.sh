@@ -193,33 +193,7 @@ step_h3() {
 
 step_cold_start() {
   log "cold start: fresh clone, empty target folder, to the first line of certify"
-  local dir
-  dir=$(mktemp -d)
-  git clone -q "$root" "$dir/clone"
-  python3 - "$dir" "$perf/cold-start.json" <<'EOF'
-import json, os, subprocess, sys, time
-d, out = sys.argv[1], sys.argv[2]
-variants = []
-for name, flags in (("default", []), ("certification only", ["--no-default-features"])):
-    n = len(variants)
-    load = open("/proc/loadavg").read().split()[:3]
-    start = time.monotonic()
-    p = subprocess.Popen(
-        ["cargo", "run", "-p", "m2m-conformance", *flags, "--", "certify", "--filter", "varint",
-         "--report-dir", f"{d}/reports-{n}"],
-        cwd=f"{d}/clone", env={**os.environ, "CARGO_TARGET_DIR": f"{d}/target-{n}",
-                               "CARGO_TERM_COLOR": "never"},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    first = p.stdout.readline()
-    seconds = time.monotonic() - start
-    _, err = p.communicate()
-    units = sum(1 for l in err.splitlines() if l.strip().startswith("Compiling "))
-    variants.append({"name": name, "flags": " ".join(flags), "seconds": round(seconds, 1),
-                     "units": units, "load": load, "first_line": first.strip(),
-                     "exit": p.returncode})
-json.dump({"variants": variants}, open(out, "w"), indent=1)
-EOF
-  rm -rf "$dir"
+  python3 reports/tools/cold_start.py --clone-of "$root" --out "$perf/cold-start.json"
 }
 
 step_markdown() {

@@ -553,7 +553,8 @@ def cold_start(doc, perf, summary):
         doc.add("_Not measured in this run (step `cold-start`)._", "")
         return
     doc.add(
-        "From `git clone` of this repository into an empty folder, with an empty target "
+        f"Measured on {c.get('where', 'a fresh clone')} (reports/tools/cold_start.py): from "
+        "`git clone` of this repository, with an empty target "
         "folder, to the first line `cargo run -p m2m-conformance -- certify --filter varint` "
         "prints (dev profile, as README's first command; crates already in the local cargo "
         "registry, so no download time). `--no-default-features` leaves out what certification "
