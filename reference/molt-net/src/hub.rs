@@ -2,6 +2,14 @@
 //! [`Hub`] and its row store (memory, SQLite or PostgreSQL; see [`crate::store`]). The
 //! WebSocket and HTTP tasks send it jobs and await the replies; it also runs the ageing pass.
 //! [MOLT-HUB-*]
+//!
+//! The registry thread is the only owner of the rows, so it is the one serialization point:
+//! it answers frames with [`Hub::reply_frame`], whose `discover` answer is a page of
+//! reference-counted, already serialized rows (cached per row, see the design notes of
+//! `m2m_reference::molt::hub`). The connection task writes the reply text from it
+//! ([`Reply::to_text`]) after the registry has moved on to the next job, so the bytes of a
+//! large listing are assembled on the runtime's worker threads, in parallel with the
+//! registry. [MOLT-HUB-020]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,11 +23,11 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use m2m_reference::molt::hub::{HttpReply, Hub, Limits};
+use m2m_reference::molt::hub::{HttpReply, Hub, Limits, Reply};
 
 use crate::store::{self, StoreSpec};
 use crate::{now_ms, OsRandom};
@@ -73,7 +81,7 @@ pub enum ServeError {
 /// Work for the registry thread.
 enum Job {
     Open(u64, String, Option<String>),
-    Frame(u64, String, oneshot::Sender<Value>),
+    Frame(u64, String, oneshot::Sender<Reply>),
     Close(u64),
     Http(String, oneshot::Sender<HttpReply>),
 }
@@ -112,7 +120,7 @@ fn registry(mut hub: Hub, jobs: std_mpsc::Receiver<Job>) {
             None => {}
             Some(Job::Open(conn, ip, fwd)) => hub.open(conn, &ip, fwd.as_deref()),
             Some(Job::Frame(conn, text, reply)) => {
-                let _ = reply.send(hub.handle_frame(conn, &text, now, &mut ids));
+                let _ = reply.send(hub.reply_frame(conn, &text, now, &mut ids));
             }
             Some(Job::Close(conn)) => {
                 if let Err(e) = hub.close(conn) {
@@ -246,8 +254,8 @@ async fn connection(mut socket: WebSocket, state: AppState, ip: String, forwarde
             Message::Close(_) => break,
             _ => continue,
         };
-        let reply: Value = if text.len() > state.config.max_frame {
-            json!({"status": "error", "error": "frame_too_large"})
+        let reply = if text.len() > state.config.max_frame {
+            Reply::Json(json!({"status": "error", "error": "frame_too_large"}))
         } else {
             let (tx, rx) = oneshot::channel();
             state.send(Job::Frame(conn, text, tx));
@@ -256,7 +264,7 @@ async fn connection(mut socket: WebSocket, state: AppState, ip: String, forwarde
                 Err(_) => break,
             }
         };
-        if socket.send(Message::Text(reply.to_string())).await.is_err() {
+        if socket.send(Message::Text(reply.to_text())).await.is_err() {
             break;
         }
     }

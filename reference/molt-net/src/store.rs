@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use m2m_reference::molt::hub::{Agent, MemoryRows, Rows, StoreError};
+use m2m_reference::molt::hub::{Agent, ListingCache, MemoryRows, Rows, StoreError};
 
 /// The SQLite file a hub uses when `--store sqlite` names no path (in the working folder).
 /// [MOLT-HUB-065]
@@ -92,7 +92,8 @@ fn parse_json(s: &str) -> Result<Value, StoreError> {
 // SQLite
 
 /// Rows in an SQLite file, with every row also held in memory (the file is written through
-/// on each change and read once at start). One hub process per file.
+/// on each change and read once at start), together with its cached `discover` listing text
+/// ([`ListingCache`]). One hub process per file. [MOLT-HUB-063] [MOLT-HUB-065]
 pub struct SqliteRows {
     db: rusqlite::Connection,
     cache: MemoryRows,
@@ -233,13 +234,22 @@ impl Rows for SqliteRows {
     fn scan(&mut self, visit: &mut dyn FnMut(&Agent)) -> Result<(), StoreError> {
         self.cache.scan(visit)
     }
+
+    fn scan_listed(
+        &mut self,
+        visit: &mut dyn FnMut(&Agent, &ListingCache),
+    ) -> Result<(), StoreError> {
+        self.cache.scan_listed(visit)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL
 
 /// Rows in a PostgreSQL database, read on every request, so that every hub on the database
-/// sees every other hub's agents at once. [MOLT-HUB-064]
+/// sees every other hub's agents at once. Nothing is cached: another hub may change any row,
+/// so `discover` serializes the rows it lists afresh (the default
+/// [`Rows::scan_listed`]). [MOLT-HUB-064]
 pub struct PgRows {
     url: String,
     db: postgres::Client,
@@ -402,6 +412,88 @@ impl Rows for PgRows {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use m2m_reference::molt::hub::{Hub, Limits, SeededIds};
+    use serde_json::json;
+
+    /// Over the SQLite store (its in-memory copy keeps the listing texts), before and after a
+    /// restart, the `discover` fast path answers the bytes of the tree computation while rows
+    /// register, change status and metadata, disconnect and age. [MOLT-HUB-020]
+    /// [MOLT-HUB-063]
+    #[test]
+    fn sqlite_discover_page_equals_tree() {
+        let dir = std::env::temp_dir().join(format!("m2m-molt-page-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("hub.sqlite3");
+        let _ = std::fs::remove_file(&path);
+        let t0 = 1_767_225_600_000u64;
+        let mut ids = SeededIds::new(3);
+        let queries = [
+            json!({"action": "discover"}),
+            json!({"action": "discover", "limit": 7, "offset": 3, "correlationId": "q"}),
+            json!({"action": "discover", "capabilities": ["cap1", "cap4"], "limit": "5"}),
+            json!({"action": "discover", "status": "busy", "offset": "1"}),
+            json!({"action": "discover", "limit": 500, "offset": 40}),
+        ];
+        let check = |hub: &mut Hub, now: u64, ids: &mut SeededIds| {
+            for q in &queries {
+                let text = q.to_string();
+                let fast = hub.reply_frame(1, &text, now, ids).to_text();
+                let tree = hub.handle_frame(1, &text, now, ids).to_string();
+                assert_eq!(fast, tree, "{text}");
+            }
+        };
+        let mut agents = Vec::new();
+        {
+            let rows = SqliteRows::open(&path, "a").unwrap();
+            let mut hub = Hub::with_rows(t0, Box::new(rows), Limits::default());
+            for c in 0..60u64 {
+                hub.open(c, "127.0.0.1", None);
+                let reg = json!({"action": "register", "address": "x:9",
+                    "capabilities": [format!("cap{}", c % 5)], "metadata": {"n": c, "s": "é\"\\"}});
+                let r = hub.reply_frame(c, &reg.to_string(), t0 + c * 300, &mut ids);
+                agents.push(r.into_value()["id"].as_str().unwrap().to_owned());
+            }
+            let mut now = t0 + 60 * 300;
+            check(&mut hub, now, &mut ids);
+            for (i, id) in agents.iter().enumerate() {
+                now += 137;
+                let f = match i % 4 {
+                    0 => json!({"action": "heartbeat", "id": id}),
+                    1 => {
+                        json!({"action": "status", "id": id, "status": "busy", "metadata": {"k": i}})
+                    }
+                    2 => json!({"action": "disconnect", "id": id}),
+                    _ => json!({"action": "status", "id": id, "metadata": [i]}),
+                };
+                hub.reply_frame(0, &f.to_string(), now, &mut ids);
+                if i % 10 == 0 {
+                    check(&mut hub, now, &mut ids);
+                }
+            }
+            hub.close(7).unwrap();
+            check(&mut hub, now, &mut ids);
+            // Ageing: online rows go idle, idle ones offline.
+            now += 200_000;
+            hub.advance_to(now).unwrap();
+            check(&mut hub, now, &mut ids);
+            now += 400_000;
+            hub.advance_to(now).unwrap();
+            check(&mut hub, now, &mut ids);
+        }
+        // A restart reads the file: every row offline, revived by heartbeats.
+        let rows = SqliteRows::open(&path, "a").unwrap();
+        let mut hub = Hub::with_rows(t0, Box::new(rows), Limits::default());
+        hub.open(1, "127.0.0.1", None);
+        let now = t0 + 1_000_000;
+        for id in agents.iter().step_by(3) {
+            let f = json!({"action": "heartbeat", "id": id});
+            hub.reply_frame(1, &f.to_string(), now, &mut ids);
+        }
+        check(&mut hub, now + 2_500, &mut ids);
+        drop(hub);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn store_specs_parse() {

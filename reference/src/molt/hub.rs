@@ -5,8 +5,38 @@
 //! The reply shapes and the quirks that a client can observe (error strings, which fields are
 //! echoed, filters, limits, ordering) follow the JavaScript hub, as the spec chapter `molt`
 //! states them; where the spec asks for better behaviour it says so.
+//!
+//! ## The `discover` fast path
+//!
+//! A live hub answers `discover` through [`Hub::reply_frame`], which never builds a JSON tree
+//! per listed row. Three parts:
+//!
+//! * **Rows serialized once.** [`RowText`] is a row's listing object as compact JSON, split
+//!   around the one field that moves with the clock (`lastSeen`). A store that sees every
+//!   change to its rows ([`MemoryRows`], and the SQLite store through its in-memory copy)
+//!   keeps one [`ListingCache`] per row; the text is made on the first `discover` that lists
+//!   the row and dropped when the row's status or metadata changes (a heartbeat that only
+//!   moves `last_seen` keeps it). The cache lives in the row's own entry, so it is bounded by
+//!   the row store and goes away with a deleted row. A store that cannot see changes made
+//!   elsewhere (PostgreSQL, shared by several hubs) hands a fresh, empty cache to each visit.
+//! * **A partial sort.** One pass over the rows keeps the `offset + limit` first rows of the
+//!   listing order in a bounded max-heap (it holds at most that many rows, and never more
+//!   than the store's rows); only those are ordered.
+//! * **Assembly outside the registry.** The registry answers with a [`DiscoverPage`]: the
+//!   reference-counted texts of the listed rows with their `lastSeen` numbers, and the echoed
+//!   limit, offset and correlation id. The caller (the connection task of the runnable hub)
+//!   writes the reply text with [`Reply::to_text`] without holding the registry; the
+//!   registry's own work per `discover` is the filter pass and the heap.
+//!
+//! The reply bytes are exactly those of the straightforward computation, which stays as
+//! [`Hub::handle_frame`] (a tree per row, every row sorted) and serves as the oracle of the
+//! property tests that compare both over random registries and queries.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cell::OnceCell;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::fmt::Write as _;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{json, Map, Value};
 
@@ -81,14 +111,236 @@ pub trait Rows: Send {
     fn remove(&mut self, ids: &[String]) -> Result<(), StoreError>;
     /// Visit every row, in any order.
     fn scan(&mut self, visit: &mut dyn FnMut(&Agent)) -> Result<(), StoreError>;
+    /// Visit every row with its listing cache, in any order. A store that sees every change to
+    /// its rows keeps one [`ListingCache`] per row and empties it when the row's status or
+    /// metadata changes; the default hands a fresh cache to each visit (nothing is kept).
+    /// [MOLT-HUB-020] [MOLT-HUB-063]
+    fn scan_listed(
+        &mut self,
+        visit: &mut dyn FnMut(&Agent, &ListingCache),
+    ) -> Result<(), StoreError> {
+        self.scan(&mut |a| visit(a, &ListingCache::default()))
+    }
 }
 
-/// Rows in memory (a store for tests and scripted runs; nothing survives the process).
+/// A row of a `discover` listing, `{address, capabilities, id, lastSeen, metadata, status}`, as
+/// compact JSON in the key order the hub's JSON objects serialize in, split around the
+/// `lastSeen` number: `head` ends with `"lastSeen":`, `tail` starts with the comma after it.
+/// [MOLT-HUB-024]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowText {
+    head: Box<str>,
+    tail: Box<str>,
+}
+
+/// Append the compact JSON of `v`.
+fn push_json<T: serde::Serialize + ?Sized>(out: &mut String, v: &T) {
+    // Serializing a string or a JSON tree cannot fail.
+    out.push_str(&serde_json::to_string(v).unwrap_or_else(|_| "null".into()));
+}
+
+impl RowText {
+    /// The listing text of `a` (every field but `lastSeen`, which the page adds).
+    pub fn new(a: &Agent) -> Self {
+        let mut head = String::from("{\"address\":");
+        push_json(&mut head, &a.address);
+        head.push_str(",\"capabilities\":");
+        push_json(&mut head, &a.capabilities);
+        head.push_str(",\"id\":");
+        push_json(&mut head, &a.id);
+        head.push_str(",\"lastSeen\":");
+        let mut tail = String::from(",\"metadata\":");
+        push_json(&mut tail, &a.metadata);
+        tail.push_str(",\"status\":");
+        push_json(&mut tail, &a.status);
+        tail.push('}');
+        RowText {
+            head: head.into(),
+            tail: tail.into(),
+        }
+    }
+
+    /// Bytes of the text without the `lastSeen` number.
+    pub fn len(&self) -> usize {
+        self.head.len() + self.tail.len()
+    }
+
+    /// Never true (a row's text is an object); for symmetry with [`RowText::len`].
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    fn write(&self, last_seen_s: u64, out: &mut String) {
+        out.push_str(&self.head);
+        let _ = write!(out, "{last_seen_s}");
+        out.push_str(&self.tail);
+    }
+}
+
+/// The cached [`RowText`] of one stored row: made on first use, emptied by
+/// [`ListingCache::clear`] when the row's status or metadata changes. [MOLT-HUB-020]
+#[derive(Debug, Clone, Default)]
+pub struct ListingCache(OnceCell<Arc<RowText>>);
+
+impl ListingCache {
+    /// The text of `agent` (the row this cache belongs to), made now unless cached.
+    pub fn text(&self, agent: &Agent) -> Arc<RowText> {
+        Arc::clone(self.0.get_or_init(|| Arc::new(RowText::new(agent))))
+    }
+
+    /// Forget the text (the row changed).
+    pub fn clear(&mut self) {
+        self.0 = OnceCell::new();
+    }
+
+    /// Whether a text is cached.
+    pub fn is_filled(&self) -> bool {
+        self.0.get().is_some()
+    }
+}
+
+/// Whether `serde_json` objects serialize their keys sorted (its default map; the feature
+/// `preserve_order` keeps insertion order instead). [`RowText`] and [`DiscoverPage`] write the
+/// sorted order; without it, [`Hub::reply_frame`] answers `discover` with the tree.
+fn map_keys_sorted() -> bool {
+    static SORTED: OnceLock<bool> = OnceLock::new();
+    *SORTED.get_or_init(|| {
+        let m = json!({"b": 0, "a": 0});
+        m.as_object()
+            .and_then(|o| o.keys().next())
+            .is_some_and(|k| k == "a")
+    })
+}
+
+/// A `discover` answer as the registry hands it out: the listed rows' shared texts with their
+/// `lastSeen` numbers, in listing order, and the echoed fields. [`Reply::to_text`] writes the
+/// reply. [MOLT-HUB-020] [MOLT-HUB-021] [MOLT-HUB-024]
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscoverPage {
+    /// The listed rows and their seconds since last seen.
+    pub rows: Vec<(Arc<RowText>, u64)>,
+    /// The limit used.
+    pub limit: u64,
+    /// The offset as sent (or 0).
+    pub offset: Value,
+    /// The request's truthy `correlationId`, echoed.
+    pub correlation_id: Option<Value>,
+}
+
+impl DiscoverPage {
+    fn write(&self, out: &mut String) {
+        out.push_str("{\"agents\":[");
+        for (i, (text, last_seen_s)) in self.rows.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            text.write(*last_seen_s, out);
+        }
+        out.push(']');
+        if let Some(c) = &self.correlation_id {
+            out.push_str(",\"correlationId\":");
+            push_json(out, c);
+        }
+        let _ = write!(
+            out,
+            ",\"count\":{},\"limit\":{},\"offset\":",
+            self.rows.len(),
+            self.limit
+        );
+        push_json(out, &self.offset);
+        out.push_str(",\"status\":\"ok\"}");
+    }
+}
+
+/// One reply frame to a WebSocket request. [MOLT-HUB-002]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// A reply as a JSON tree.
+    Json(Value),
+    /// A `discover` answer made of cached row texts.
+    Discover(DiscoverPage),
+}
+
+impl Reply {
+    /// The frame's text (compact JSON), byte for byte what the tree of the same reply
+    /// serializes to.
+    pub fn to_text(&self) -> String {
+        match self {
+            Reply::Json(v) => v.to_string(),
+            Reply::Discover(p) => {
+                let rows: usize = p.rows.iter().map(|(t, _)| t.len() + 21).sum();
+                let mut out = String::with_capacity(rows + 96);
+                p.write(&mut out);
+                out
+            }
+        }
+    }
+
+    /// The frame as a JSON tree (a page is parsed back from its text; `null` only if its
+    /// nesting passes the JSON parser's depth limit).
+    pub fn into_value(self) -> Value {
+        match self {
+            Reply::Json(v) => v,
+            page @ Reply::Discover(_) => {
+                serde_json::from_str(&page.to_text()).unwrap_or(Value::Null)
+            }
+        }
+    }
+}
+
+/// A row's place in the `discover` order: seconds since last seen ascending, then most
+/// recently seen first, then newest row first (every row's `seq` differs, so the order is
+/// total and equals the tree path's stable sort). [MOLT-HUB-024]
+type ListingKey = (u64, Reverse<u64>, Reverse<u64>);
+
+/// A row kept by the partial sort of `discover`; ordered by its key only.
+struct Candidate {
+    key: ListingKey,
+    text: Arc<RowText>,
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Candidate {}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+/// Rows in memory (a store for tests and scripted runs; nothing survives the process). Each
+/// row carries its [`ListingCache`].
 #[derive(Debug, Default, Clone)]
 pub struct MemoryRows {
-    rows: BTreeMap<u64, Agent>,
+    rows: BTreeMap<u64, Entry>,
     index: HashMap<String, u64>,
     seq: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    agent: Agent,
+    listing: ListingCache,
+}
+
+impl Entry {
+    fn new(agent: Agent) -> Self {
+        Entry {
+            agent,
+            listing: ListingCache::default(),
+        }
+    }
 }
 
 impl MemoryRows {
@@ -98,7 +350,12 @@ impl MemoryRows {
         if let Some(old) = self.index.insert(agent.id.clone(), agent.seq) {
             self.rows.remove(&old);
         }
-        self.rows.insert(agent.seq, agent);
+        self.rows.insert(agent.seq, Entry::new(agent));
+    }
+
+    /// How many rows hold a cached listing text (at most the number of rows).
+    pub fn cached_listings(&self) -> usize {
+        self.rows.values().filter(|e| e.listing.is_filled()).count()
     }
 }
 
@@ -107,19 +364,27 @@ impl Rows for MemoryRows {
         self.seq += 1;
         agent.seq = self.seq;
         self.index.insert(agent.id.clone(), agent.seq);
-        self.rows.insert(agent.seq, agent.clone());
+        self.rows.insert(agent.seq, Entry::new(agent.clone()));
         Ok(agent)
     }
 
     fn get(&mut self, id: &str) -> Result<Option<Agent>, StoreError> {
-        Ok(self.index.get(id).and_then(|s| self.rows.get(s)).cloned())
+        Ok(self
+            .index
+            .get(id)
+            .and_then(|s| self.rows.get(s))
+            .map(|e| e.agent.clone()))
     }
 
     fn update(&mut self, agent: &Agent) -> Result<(), StoreError> {
-        if let Some(row) = self.index.get(&agent.id).and_then(|s| self.rows.get_mut(s)) {
-            row.status.clone_from(&agent.status);
-            row.metadata.clone_from(&agent.metadata);
-            row.last_seen_ms = agent.last_seen_ms;
+        if let Some(e) = self.index.get(&agent.id).and_then(|s| self.rows.get_mut(s)) {
+            // The listing text holds status and metadata (not the time last seen).
+            if e.agent.status != agent.status || e.agent.metadata != agent.metadata {
+                e.agent.status.clone_from(&agent.status);
+                e.agent.metadata.clone_from(&agent.metadata);
+                e.listing.clear();
+            }
+            e.agent.last_seen_ms = agent.last_seen_ms;
         }
         Ok(())
     }
@@ -134,7 +399,15 @@ impl Rows for MemoryRows {
     }
 
     fn scan(&mut self, visit: &mut dyn FnMut(&Agent)) -> Result<(), StoreError> {
-        self.rows.values().for_each(visit);
+        self.rows.values().for_each(|e| visit(&e.agent));
+        Ok(())
+    }
+
+    fn scan_listed(
+        &mut self,
+        visit: &mut dyn FnMut(&Agent, &ListingCache),
+    ) -> Result<(), StoreError> {
+        self.rows.values().for_each(|e| visit(&e.agent, &e.listing));
         Ok(())
     }
 }
@@ -346,6 +619,30 @@ fn page_number(v: &Value, bool_ok: bool) -> Result<u64, Fault> {
     }
 }
 
+/// A parsed `discover` request. [MOLT-HUB-020] … [MOLT-HUB-023]
+struct DiscoverQuery {
+    limit: u64,
+    limit_v: Value,
+    offset: u64,
+    offset_v: Value,
+    exclude: Option<String>,
+    caps: Option<Vec<String>>,
+    status: Option<String>,
+}
+
+impl DiscoverQuery {
+    /// Whether the row is listed (before paging).
+    fn keeps(&self, a: &Agent) -> bool {
+        a.status != "offline"
+            && self.exclude.as_deref() != Some(a.id.as_str())
+            && self
+                .caps
+                .as_ref()
+                .is_none_or(|c| c.iter().any(|k| jsonb_has(&a.capabilities, k)))
+            && self.status.as_deref().is_none_or(|s| a.status == s)
+    }
+}
+
 impl Hub {
     /// An empty in-memory hub started at `start_ms`, with the default limits. [MOLT-HUB-001]
     pub fn new(start_ms: u64) -> Self {
@@ -484,8 +781,10 @@ impl Hub {
         Ok(())
     }
 
-    /// Handle one WebSocket text frame from `conn` at `now_ms`; returns the one reply frame.
-    /// [MOLT-HUB-002] … [MOLT-HUB-007]
+    /// Handle one WebSocket text frame from `conn` at `now_ms`; returns the one reply frame as
+    /// a JSON tree. This is the straightforward computation (a tree per listed row, every
+    /// matching row sorted), kept as the oracle of [`Hub::reply_frame`]. [MOLT-HUB-002] …
+    /// [MOLT-HUB-007]
     pub fn handle_frame(
         &mut self,
         conn: ConnId,
@@ -493,7 +792,32 @@ impl Hub {
         now_ms: u64,
         ids: &mut dyn IdSource,
     ) -> Value {
-        let invalid = || json!({"status": "error", "error": "invalid_json"});
+        self.frame(conn, text, now_ms, ids, false).into_value()
+    }
+
+    /// Handle one WebSocket text frame from `conn` at `now_ms`, as a live hub does: the same
+    /// reply as [`Hub::handle_frame`] (the same bytes once written with [`Reply::to_text`]),
+    /// with `discover` answered by a [`DiscoverPage`] of cached row texts (see the module
+    /// documentation). [MOLT-HUB-002] … [MOLT-HUB-007] [MOLT-HUB-020]
+    pub fn reply_frame(
+        &mut self,
+        conn: ConnId,
+        text: &str,
+        now_ms: u64,
+        ids: &mut dyn IdSource,
+    ) -> Reply {
+        self.frame(conn, text, now_ms, ids, map_keys_sorted())
+    }
+
+    fn frame(
+        &mut self,
+        conn: ConnId,
+        text: &str,
+        now_ms: u64,
+        ids: &mut dyn IdSource,
+        page: bool,
+    ) -> Reply {
+        let invalid = || Reply::Json(json!({"status": "error", "error": "invalid_json"}));
         let Ok(request) = serde_json::from_str::<Value>(text) else {
             return invalid();
         };
@@ -504,21 +828,29 @@ impl Hub {
         let req = request.as_object().unwrap_or(&empty);
         let action = req.get("action").and_then(Value::as_str).unwrap_or("");
         let result = match action {
-            "register" => self.register(conn, req, now_ms, ids),
-            "heartbeat" => self.heartbeat(req, now_ms),
-            "discover" => self.discover(req, now_ms),
-            "find" => self.find(req),
-            "lookup" => self.lookup(req),
-            "status" => self.status(req, now_ms),
-            "disconnect" => self.disconnect(req),
-            "stats" => self.stats(now_ms).map_err(Fault::from),
-            _ => Ok(json!({"status": "error", "error": "unknown_action"})),
+            "discover" if page => self.discover_page(req, now_ms).map(Reply::Discover),
+            "discover" => self.discover(req, now_ms).map(Reply::Json),
+            other => match other {
+                "register" => self.register(conn, req, now_ms, ids),
+                "heartbeat" => self.heartbeat(req, now_ms),
+                "find" => self.find(req),
+                "lookup" => self.lookup(req),
+                "status" => self.status(req, now_ms),
+                "disconnect" => self.disconnect(req),
+                "stats" => self.stats(now_ms).map_err(Fault::from),
+                _ => Ok(json!({"status": "error", "error": "unknown_action"})),
+            }
+            .map(Reply::Json),
         };
         let Ok(mut reply) = result else {
             return invalid();
         };
         if truthy(req.get("correlationId")) {
-            reply["correlationId"] = req["correlationId"].clone();
+            let id = req["correlationId"].clone();
+            match &mut reply {
+                Reply::Json(v) => v["correlationId"] = id,
+                Reply::Discover(p) => p.correlation_id = Some(id),
+            }
         }
         reply
     }
@@ -611,6 +943,11 @@ impl Hub {
     }
 
     fn seconds_ago(&self, a: &Agent, now_ms: u64) -> u64 {
+        Self::seconds_since(a, now_ms)
+    }
+
+    /// Whole seconds since `a` was last seen, rounded. [MOLT-HUB-024]
+    fn seconds_since(a: &Agent, now_ms: u64) -> u64 {
         now_ms.saturating_sub(a.last_seen_ms).saturating_add(500) / 1000
     }
 
@@ -621,8 +958,8 @@ impl Hub {
         })
     }
 
-    /// `discover` → `{status, count, limit, offset, agents}`. [MOLT-HUB-020] … [MOLT-HUB-024]
-    fn discover(&mut self, req: &Map<String, Value>, now_ms: u64) -> Result<Value, Fault> {
+    /// The page and filters of a `discover` request. [MOLT-HUB-020] … [MOLT-HUB-023]
+    fn discover_query(req: &Map<String, Value>) -> Result<DiscoverQuery, Fault> {
         let (limit, limit_v) = Self::page(req, "limit", DEFAULT_LIMIT, true)?;
         let (offset, offset_v) = Self::page(req, "offset", 0, false)?;
         let exclude = req.get("id").filter(|v| truthy(Some(v))).map(sql_text);
@@ -646,14 +983,22 @@ impl Hub {
             _ => None,
         };
         let status = req.get("status").filter(|v| truthy(Some(v))).map(sql_text);
-        let mut rows = self.select(&|a| {
-            a.status != "offline"
-                && exclude.as_deref() != Some(a.id.as_str())
-                && caps
-                    .as_ref()
-                    .is_none_or(|c| c.iter().any(|k| jsonb_has(&a.capabilities, k)))
-                && status.as_deref().is_none_or(|s| a.status == s)
-        })?;
+        Ok(DiscoverQuery {
+            limit,
+            limit_v,
+            offset,
+            offset_v,
+            exclude,
+            caps,
+            status,
+        })
+    }
+
+    /// `discover` → `{status, count, limit, offset, agents}`, as a tree (the oracle of
+    /// [`Hub::discover_page`]). [MOLT-HUB-020] … [MOLT-HUB-024]
+    fn discover(&mut self, req: &Map<String, Value>, now_ms: u64) -> Result<Value, Fault> {
+        let q = Self::discover_query(req)?;
+        let mut rows = self.select(&|a| q.keeps(a))?;
         // Seconds since last seen ascending; ties: most recent first, then newest row first.
         rows.sort_by(|x, y| {
             self.seconds_ago(x, now_ms)
@@ -663,13 +1008,62 @@ impl Hub {
         });
         let agents: Vec<Value> = rows
             .iter()
-            .skip(offset as usize)
-            .take(limit as usize)
+            .skip(q.offset as usize)
+            .take(q.limit as usize)
             .map(|a| self.listing_row(a, now_ms))
             .collect();
         Ok(
-            json!({"status": "ok", "count": agents.len(), "limit": limit_v, "offset": offset_v, "agents": agents}),
+            json!({"status": "ok", "count": agents.len(), "limit": q.limit_v, "offset": q.offset_v, "agents": agents}),
         )
+    }
+
+    /// `discover` as a [`DiscoverPage`]: one pass over the rows keeps the first
+    /// `offset + limit` of the listing order in a bounded max-heap, with the rows' cached
+    /// texts. [MOLT-HUB-020] … [MOLT-HUB-024]
+    fn discover_page(
+        &mut self,
+        req: &Map<String, Value>,
+        now_ms: u64,
+    ) -> Result<DiscoverPage, Fault> {
+        let q = Self::discover_query(req)?;
+        let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
+        let keep = offset.saturating_add(usize::try_from(q.limit).unwrap_or(usize::MAX));
+        let mut heap: BinaryHeap<Candidate> = BinaryHeap::new();
+        self.rows.scan_listed(&mut |a, listing| {
+            if keep == 0 || !q.keeps(a) {
+                return;
+            }
+            let key = (
+                Self::seconds_since(a, now_ms),
+                Reverse(a.last_seen_ms),
+                Reverse(a.seq),
+            );
+            if heap.len() < keep {
+                heap.push(Candidate {
+                    key,
+                    text: listing.text(a),
+                });
+            } else if let Some(mut last) = heap.peek_mut() {
+                if key < last.key {
+                    *last = Candidate {
+                        key,
+                        text: listing.text(a),
+                    };
+                }
+            }
+        })?;
+        let rows = heap
+            .into_sorted_vec()
+            .into_iter()
+            .skip(offset)
+            .map(|c| (c.text, c.key.0))
+            .collect();
+        Ok(DiscoverPage {
+            rows,
+            limit: q.limit,
+            offset: q.offset_v,
+            correlation_id: None,
+        })
     }
 
     /// `find` → `{status, count, agents}`: online rows having the capability, caller
