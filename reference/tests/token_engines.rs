@@ -8,7 +8,8 @@
 use std::path::Path;
 
 use m2m_reference::wire::token_native::{
-    decode, decode_binary, decode_varints, detokenize, encode_varints, tokenize, Tokenizer, PREFIX,
+    decode, decode_binary, decode_varints, detokenize, encode_varints, tokenize, TokenError,
+    Tokenizer, PREFIX,
 };
 use proptest::prelude::*;
 
@@ -18,12 +19,36 @@ fn oracle_ids(text: &str, t: Tokenizer) -> Vec<u32> {
     t.bpe().encode_with_special_tokens(text)
 }
 
+/// Detokenizing by tiktoken-rs alone: the whole sequence at once, and only when that fails the
+/// ids one by one to find the first unknown id (an id whose own bytes are not UTF-8 fails
+/// `decode` too, but its bytes exist); then the UTF-8 check.
+fn oracle_detokenize(ids: &[u32], t: Tokenizer) -> Result<String, TokenError> {
+    let bpe = t.bpe();
+    if let Ok(text) = bpe.decode(ids.to_vec()) {
+        return Ok(text);
+    }
+    let mut bytes = Vec::new();
+    for &id in ids {
+        match bpe.decode(vec![id]) {
+            Ok(text) => bytes.extend(text.into_bytes()),
+            Err(e)
+                if e.to_string()
+                    .starts_with("Unable to decode into a valid UTF-8") =>
+            {
+                bytes.extend(bpe._decode_native_and_split(vec![id]).next().unwrap())
+            }
+            Err(_) => return Err(TokenError::UnknownToken(id)),
+        }
+    }
+    String::from_utf8(bytes).map_err(|e| TokenError::InvalidUtf8(e.utf8_error().valid_up_to()))
+}
+
 /// Decoding by tiktoken-rs alone: all varints, then the ids (the order the spec gives).
 fn oracle_decode_binary(bytes: &[u8]) -> Result<String, String> {
     let (&id, rest) = bytes.split_first().ok_or("empty")?;
     let t = Tokenizer::from_byte(id);
     let ids = decode_varints(rest).map_err(|e| e.to_string())?;
-    detokenize(&ids, t).map_err(|e| e.to_string())
+    oracle_detokenize(&ids, t).map_err(|e| e.to_string())
 }
 
 #[test]
@@ -146,5 +171,20 @@ proptest! {
     #[test]
     fn decoding_agrees_on_random_bytes(bytes in prop::collection::vec(any::<u8>(), 1..64)) {
         prop_assert_eq!(decode_binary(&bytes).map_err(|e| e.to_string()), oracle_decode_binary(&bytes));
+    }
+
+    /// Ids near the vocabulary edges: ordinary, special, unknown, and bytes that are not UTF-8.
+    #[test]
+    fn detokenizing_agrees_on_edge_ids(
+        ids in prop::collection::vec(prop_oneof![
+            0u32..300,
+            100_000u32..100_300,
+            199_900u32..200_100,
+            any::<u32>(),
+        ], 0..12)
+    ) {
+        for t in TOKENIZERS {
+            prop_assert_eq!(detokenize(&ids, t), oracle_detokenize(&ids, t));
+        }
     }
 }

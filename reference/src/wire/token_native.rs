@@ -195,41 +195,33 @@ pub fn count_tokens(text: &str, tokenizer: Tokenizer) -> usize {
 }
 
 /// The text of token ids: each id's bytes (ordinary or special) concatenated, then checked as
-/// UTF-8. [TOKEN-DETOK-001] [TOKEN-DETOK-002] [TOKEN-DETOK-003]
+/// UTF-8; the first id in neither vocabulary is named. [TOKEN-DETOK-001] [TOKEN-DETOK-002]
+/// [TOKEN-DETOK-003]
 pub fn detokenize(ids: &[u32], tokenizer: Tokenizer) -> Result<String, TokenError> {
-    let bpe = tokenizer.bpe();
-    // Fast path: the whole sequence in one lookup pass. It fails for an unknown id or for
-    // bytes that are not UTF-8; only then are the ids looked up one by one to name the error.
-    if let Ok(text) = bpe.decode(ids.to_vec()) {
-        return Ok(text);
-    }
-    detokenize_slowly(ids, bpe)
-}
-
-/// The ids looked up one by one, naming the first unknown id or the UTF-8 error.
-fn detokenize_slowly(ids: &[u32], bpe: &CoreBPE) -> Result<String, TokenError> {
     let mut bytes = Vec::with_capacity(ids.len() * 4);
     for &id in ids {
-        bytes.extend(token_bytes(bpe, id).ok_or(TokenError::UnknownToken(id))?);
+        match token_bytes(tokenizer, id) {
+            Some(b) => bytes.extend_from_slice(&b),
+            None => return Err(TokenError::UnknownToken(id)),
+        }
     }
     String::from_utf8(bytes).map_err(|e| TokenError::InvalidUtf8(e.utf8_error().valid_up_to()))
 }
 
 /// The bytes of one token id, or `None` when the vocabulary (ordinary and special) lacks it.
-/// tiktoken-rs exposes no fallible byte lookup: `decode` of the single id fails either for an
-/// unknown id or because this one token's bytes are not UTF-8 on their own; only in the second
-/// case is the id known, and then the raw byte lookup cannot fail.
-fn token_bytes(bpe: &CoreBPE, id: u32) -> Option<Vec<u8>> {
-    match bpe.decode(vec![id]) {
-        Ok(text) => Some(text.into_bytes()),
-        Err(e)
-            if e.to_string()
-                .starts_with("Unable to decode into a valid UTF-8") =>
-        {
-            bpe._decode_native_and_split(vec![id]).next()
-        }
-        Err(_) => None,
+/// Ordinary ids come from bpe-openai's table (the same bytes as tiktoken-rs's, id by id, which
+/// `reference/tests/token_engines.rs` checks); every other id is a special token, whose text is
+/// ASCII (`<|…|>`), or unknown, and tiktoken-rs tells which.
+fn token_bytes(tokenizer: Tokenizer, id: u32) -> Option<std::borrow::Cow<'static, [u8]>> {
+    let fast = &tokenizer.fast().bpe;
+    if (id as usize) < fast.num_tokens() {
+        return Some(std::borrow::Cow::Borrowed(fast.token_bytes(id)));
     }
+    tokenizer
+        .bpe()
+        .decode(vec![id])
+        .ok()
+        .map(|text| std::borrow::Cow::Owned(text.into_bytes()))
 }
 
 /// Concatenated LEB128 varints of the ids, no count and no terminator. [TOKEN-VARINT-001]
