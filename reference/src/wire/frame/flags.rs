@@ -131,8 +131,7 @@ pub fn detect_request_parts(
 ) -> u16 {
     let mut flags = 0u16;
     for message in messages {
-        let role = message.role.and_then(Value::as_str);
-        if matches!(role, Some("system" | "developer")) {
+        if matches!(message.role, Some("system" | "developer")) {
             flags |= request::HAS_SYSTEM_PROMPT;
         }
         if let Some(parts) = message.content.and_then(Value::as_array) {

@@ -146,7 +146,7 @@ impl RoutingHeader {
         let mut roles = Vec::with_capacity(messages.len());
         let mut content_hint = 0u32;
         for (i, message) in messages.iter().enumerate() {
-            let role = message.role.and_then(Value::as_str);
+            let role = message.role;
             match role.and_then(Role::from_json_role) {
                 Some(r) => roles.push(r),
                 None => {
