@@ -327,8 +327,11 @@ def throughput(doc, perf, summary):
         "Where the time goes (one-job runs, median per case over the five runs): a few "
         "deliberately large cases cost most of the run. Their cost is the operation itself "
         "(decompressing 16 MiB, parsing a 4 MB request of 262,000 messages, loading the "
-        "o200k and cl100k vocabularies of 200,000 and 100,000 tokens once per process), the "
-        "same for every implementation, not the harness.",
+        "o200k and cl100k vocabularies of 200,000 and 100,000 tokens once per testee process; "
+        "the in-process target loads them before the clock starts), the same for every "
+        "implementation, not the harness. `h3-idle-timeout` waits out a server's 1 s idle "
+        "timeout by design, so no full-suite run takes less than about 1 s (at most about "
+        "5,600 cases/s), however many jobs run.",
         "",
     )
     split_rows = []
