@@ -198,8 +198,8 @@ impl StdinTarget {
         })
     }
 
-    /// Hand one request line to the writer thread (a writer that has stopped says so through
-    /// [`Event::WriteFailed`]).
+    /// Hand request lines (one, or several joined by line feeds) to the writer thread (a writer
+    /// that has stopped says so through [`Event::WriteFailed`]).
     fn send(&mut self, line: String) {
         if let Some(r) = self.running.as_mut() {
             let _ = r.requests.send(line);
@@ -443,7 +443,9 @@ impl Target for StdinTarget {
         // When the last answer arrived: the front is served from then on (or from its writing).
         let mut last_answer = Instant::now();
         loop {
-            while !fed_all && queue.len() < window {
+            // Refill once half the window is answered, so that requests go out in batches (one
+            // write, one wake-up of the testee) rather than one at a time.
+            while !fed_all && queue.len() < window && (queue.len() <= window / 2 || written == 0) {
                 match feed() {
                     Some(req) => queue.push_back(Pending {
                         line: request_line(req.id, req.op, req.args),
@@ -475,11 +477,18 @@ impl Target for StdinTarget {
                 written = 0;
                 last_answer = Instant::now();
             }
-            while written < queue.len() {
-                let line = queue[written].line.clone();
-                queue[written].sent = Instant::now();
-                self.send(line);
-                written += 1;
+            if written < queue.len() {
+                let now = Instant::now();
+                let mut batch = String::new();
+                for p in queue.range_mut(written..) {
+                    if !batch.is_empty() {
+                        batch.push('\n');
+                    }
+                    batch.push_str(&p.line);
+                    p.sent = now;
+                }
+                self.send(batch);
+                written = queue.len();
             }
             let begun = queue[0].sent.max(last_answer);
             let got = self.next_line(begun + self.opts.timeout);
