@@ -6,8 +6,9 @@
 #
 # Steps (raw results go to target/perf/, which the last step reads):
 #   machine       CPU, memory, load, toolchain
-#   throughput    certify the full suite: reference in-process and over stdin, upstream over
-#                 stdin, with 1 and 2 jobs, 5 runs each (release builds)
+#   throughput    certify the full suite: reference in-process and over stdin (pipelined and
+#                 --window 1), upstream over stdin, with 1 and 2 jobs, 5 runs each, with the
+#                 load average before each run (release builds)
 #   cargo-test    wall time of a warm `cargo test --workspace` (after a build), 3 runs
 #   side-by-side  the same benchmarks against the reference and upstream 0.4.0
 #                 (adapters/m2m-protocol-0.4/bench): byte-identity tests first, then the
@@ -76,22 +77,27 @@ step_throughput() {
   local out=$perf/throughput
   rm -rf "$out"
   mkdir -p "$out"
-  local name spec
-  for spec in "ref" "stdin:target/release/m2m-ref serve-testee" \
-    "stdin:$adapter/m2m-upstream-testee"; do
-    case $spec in
-      ref) name=ref-inprocess ;;
-      *m2m-ref*) name=ref-stdin ;;
-      *) name=upstream-stdin ;;
+  local name spec window
+  # ref-stdin-w1: the same testee with --window 1 (no pipelining, TESTEE-MSG-007).
+  for name in ref-inprocess ref-stdin ref-stdin-w1 upstream-stdin; do
+    window=16
+    case $name in
+      ref-inprocess) spec=ref ;;
+      ref-stdin) spec="stdin:target/release/m2m-ref serve-testee" ;;
+      ref-stdin-w1) spec="stdin:target/release/m2m-ref serve-testee" window=1 ;;
+      upstream-stdin) spec="stdin:$adapter/m2m-upstream-testee" ;;
     esac
     for jobs in 1 2; do
       for run in 1 2 3 4 5; do
         log "throughput $name jobs=$jobs run $run"
+        local dir=$out/$name-j$jobs-r$run
+        mkdir -p "$dir"
+        cut -d' ' -f1-3 /proc/loadavg >"$dir/loadavg"
         # Upstream fails cases by design (its known failures): only the timing matters here.
         target/release/m2m-conformance certify --target "$spec" --jobs "$jobs" \
-          --report-dir "$out/$name-j$jobs-r$run" >/dev/null || true
-        # Keep only what the Markdown needs: report.json.
-        find "$out/$name-j$jobs-r$run" -type f ! -name report.json -delete
+          --window "$window" --report-dir "$dir" >/dev/null || true
+        # Keep only what the Markdown needs: report.json and the load before the run.
+        find "$dir" -type f ! -name report.json ! -name loadavg -delete
       done
     done
   done

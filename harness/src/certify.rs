@@ -34,6 +34,8 @@ pub struct CertifyOptions {
     pub update_known_failures: bool,
     /// Testee instances at once (default per target kind; [`target::jobs`]).
     pub jobs: Option<usize>,
+    /// Requests in flight per stdin testee instance (`--window`). [TESTEE-MSG-007]
+    pub window: usize,
     /// Bench profile to time after the run (`--bench`).
     pub bench: Option<PathBuf>,
     /// Claimed profiles (`--profile`). [BASIS-PROFILE-003]
@@ -50,6 +52,7 @@ impl Default for CertifyOptions {
             known_failures: None,
             update_known_failures: false,
             jobs: None,
+            window: target::DEFAULT_WINDOW,
             bench: None,
             profiles: Vec::new(),
         }
@@ -130,6 +133,14 @@ pub fn parse_timeout(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// `--window N`: requests in flight per stdin testee, 1 to 1024.
+pub fn parse_window(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number from 1 to 1024")),
+    }
+}
+
 /// Start one instance of a target and exchange `hello`.
 pub fn start_target(
     target_spec: &str,
@@ -139,6 +150,14 @@ pub fn start_target(
         timeout,
         ..TargetOptions::default()
     };
+    start_target_with(target_spec, opts)
+}
+
+/// [`start_target`] with every target option.
+pub fn start_target_with(
+    target_spec: &str,
+    opts: TargetOptions,
+) -> Result<(Box<dyn Target>, TesteeInfo, TargetOptions), target::SetupError> {
     let mut target = target::from_spec(target_spec, opts)?;
     let info = target.hello()?;
     Ok((target, info, opts))
@@ -178,10 +197,15 @@ pub fn certify(
         Some(path) => Some(KnownFailures::load(path, suite).map_err(CertifyError::KnownFailures)?),
     };
     let jobs = target::jobs(&opts.target, opts.jobs).map_err(CertifyError::Jobs)?;
-    let (first, info, target_opts) = start_target(&opts.target, opts.timeout)?;
+    let wanted = TargetOptions {
+        timeout: opts.timeout,
+        window: opts.window,
+        ..TargetOptions::default()
+    };
+    let (first, info, target_opts) = start_target_with(&opts.target, wanted)?;
     let mut targets = vec![first];
     for _ in 1..jobs {
-        let (t, i, _) = start_target(&opts.target, opts.timeout)?;
+        let (t, i, _) = start_target_with(&opts.target, wanted)?;
         if i.ops != info.ops || i.name != info.name {
             return Err(CertifyError::InconsistentHello(format!(
                 "{} {} then {} {}",

@@ -177,6 +177,10 @@ struct CertifyArgs {
     /// CPU core for those, 1 for the others).
     #[arg(long, short)]
     jobs: Option<usize>,
+    /// Requests written to each `stdin:` testee before the oldest is answered (1: one at a
+    /// time). Verdicts do not depend on it.
+    #[arg(long, value_name = "N", default_value_t = m2m_conformance::target::DEFAULT_WINDOW, value_parser = certify::parse_window)]
+    window: usize,
     /// After the run, ask the testee to time a bench profile itself (`testee.bench`; default
     /// harness/bench-profile.yaml of the suite). Changes no verdict.
     #[arg(long, value_name = "PROFILE", num_args = 0..=1, default_missing_value = m2m_conformance::bench::DEFAULT_PROFILE)]
@@ -361,6 +365,7 @@ fn certify_command(
         known_failures: a.known_failures,
         update_known_failures: a.update_known_failures,
         jobs: a.jobs,
+        window: a.window,
         bench: a.bench,
         profiles: a.profiles,
     };

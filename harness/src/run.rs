@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::judge::{self, Policy, Verdict};
-use crate::target::{Evidence, Outcome, Target, TesteeInfo};
+use crate::target::{Evidence, Outcome, Request, Target, TesteeInfo};
 use crate::vectors::{Case, Expect};
 
 pub use crate::result::CaseResult;
@@ -39,17 +39,19 @@ pub fn run_case(
     policy: Policy,
 ) -> CaseResult {
     let started = Instant::now();
-    let (outcome, evidence) =
-        if case.expect != Expect::Unsupported && !info.ops.iter().any(|o| o == &case.op) {
-            (
-                Outcome::Unsupported(format!("op `{}` not listed in hello", case.op)),
-                Evidence::default(),
-            )
-        } else {
-            target.run(&case.id, &case.op, &case.input)
-        };
+    let (outcome, evidence) = match unlisted(case, info) {
+        Some(outcome) => (outcome, Evidence::default()),
+        None => target.run(&case.id, &case.op, &case.input),
+    };
     let duration = started.elapsed();
     judged(case, outcome, evidence, duration, policy)
+}
+
+/// `unsupported` for a case whose op the testee did not list in hello (unless the case is a
+/// protocol probe expecting `unsupported`, which is sent). [TESTEE-HELLO-003]
+fn unlisted(case: &Case, info: &TesteeInfo) -> Option<Outcome> {
+    (case.expect != Expect::Unsupported && !info.ops.iter().any(|o| o == &case.op))
+        .then(|| Outcome::Unsupported(format!("op `{}` not listed in hello", case.op)))
 }
 
 fn judged(
@@ -144,23 +146,34 @@ pub fn run_all(
     target: &mut dyn Target,
     info: &TesteeInfo,
     opts: &RunOptions,
-    mut progress: impl FnMut(&CaseResult),
+    progress: impl FnMut(&CaseResult),
 ) -> Vec<CaseResult> {
-    let mut results = Vec::new();
-    for case in cases.iter().filter(|c| selected(c, &opts.filters)) {
-        let r = run_one(case, target, info, opts);
-        progress(&r);
-        results.push(r);
-    }
+    let chosen: Vec<&Case> = cases
+        .iter()
+        .filter(|c| selected(c, &opts.filters))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots = std::cell::RefCell::new(empty_slots(chosen.len()));
+    let progress = std::cell::RefCell::new(progress);
+    drive(&chosen, &next, target, info, opts, &|i, r| {
+        (progress.borrow_mut())(&r);
+        slots.borrow_mut()[i] = Some(r);
+    });
     target.shutdown();
-    results
+    slots.into_inner().into_iter().flatten().collect()
+}
+
+fn empty_slots(n: usize) -> Vec<Option<CaseResult>> {
+    let mut slots = Vec::new();
+    slots.resize_with(n, || None);
+    slots
 }
 
 /// Run every selected case on several independent instances of one target at once (`certify
-/// --jobs N`), one thread per instance, each taking the next case not yet taken. Results come back
-/// in case order, exactly as [`run_all`] would give them; `progress` sees them in completion
-/// order. Every instance must have answered `hello` with the same ops as `info`.
-/// [TESTEE-RUN-004]
+/// --jobs N`), one thread per instance, each taking the next case not yet taken (a pipelining
+/// instance takes up to its window ahead). Results come back in case order, exactly as
+/// [`run_all`] would give them; `progress` sees them in completion order. Every instance must
+/// have answered `hello` with the same ops as `info`. [TESTEE-RUN-004]
 pub fn run_all_jobs(
     cases: &[Case],
     targets: &mut [Box<dyn Target>],
@@ -168,7 +181,7 @@ pub fn run_all_jobs(
     opts: &RunOptions,
     mut progress: impl FnMut(&CaseResult),
 ) -> Vec<CaseResult> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicUsize;
     use std::sync::mpsc;
 
     if let [only] = targets {
@@ -179,19 +192,15 @@ pub fn run_all_jobs(
         .filter(|c| selected(c, &opts.filters))
         .collect();
     let next = AtomicUsize::new(0);
-    let mut slots: Vec<Option<CaseResult>> = Vec::new();
-    slots.resize_with(chosen.len(), || None);
+    let mut slots = empty_slots(chosen.len());
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<(usize, CaseResult)>();
         for target in targets.iter_mut() {
             let (tx, next, chosen) = (tx.clone(), &next, &chosen);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(case) = chosen.get(i) else { break };
-                let r = run_one(case, target.as_mut(), info, opts);
-                if tx.send((i, r)).is_err() {
-                    break;
-                }
+            scope.spawn(move || {
+                drive(chosen, next, target.as_mut(), info, opts, &|i, r| {
+                    let _ = tx.send((i, r));
+                });
             });
         }
         drop(tx);
@@ -204,20 +213,52 @@ pub fn run_all_jobs(
     slots.into_iter().flatten().collect()
 }
 
-/// One case of a run: skipped when the known-failures list says so, else run, judged and
-/// matched against the list.
-fn run_one(
-    case: &Case,
+/// Run cases `chosen[next..]` on one target, taking each next index from `next` (shared by the
+/// instances of a `--jobs` run), and hand every result to `emit` with its index. A case the
+/// known-failures list skips, or whose op the testee did not list, is decided without the target.
+fn drive(
+    chosen: &[&Case],
+    next: &std::sync::atomic::AtomicUsize,
     target: &mut dyn Target,
     info: &TesteeInfo,
     opts: &RunOptions,
-) -> CaseResult {
-    if let Some(entry) = opts.known_failures.as_ref().and_then(|k| k.skip(&case.id)) {
-        return skipped(case, entry);
-    }
-    let mut r = run_case(case, target, info, opts.policy);
-    if let Some(kf) = &opts.known_failures {
-        kf.apply(&mut r);
-    }
-    r
+    emit: &dyn Fn(usize, CaseResult),
+) {
+    let finish = |mut r: CaseResult| {
+        if let Some(kf) = &opts.known_failures {
+            kf.apply(&mut r);
+        }
+        r
+    };
+    let mut feed = || loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let case = *chosen.get(i)?;
+        if let Some(entry) = opts.known_failures.as_ref().and_then(|k| k.skip(&case.id)) {
+            emit(i, skipped(case, entry));
+            continue;
+        }
+        if let Some(outcome) = unlisted(case, info) {
+            let r = judged(
+                case,
+                outcome,
+                Evidence::default(),
+                Duration::ZERO,
+                opts.policy,
+            );
+            emit(i, finish(r));
+            continue;
+        }
+        return Some(Request {
+            key: i,
+            id: &case.id,
+            op: &case.op,
+            args: &case.input,
+        });
+    };
+    let mut done = |req: Request<'_>, outcome, evidence, duration| {
+        let case = chosen[req.key];
+        let r = judged(case, outcome, evidence, duration, opts.policy);
+        emit(req.key, finish(r));
+    };
+    target.run_stream(&mut feed, &mut done);
 }

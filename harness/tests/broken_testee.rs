@@ -28,6 +28,7 @@ fn options() -> TargetOptions {
     TargetOptions {
         timeout: Duration::from_millis(1500),
         max_response_bytes: CAP,
+        ..TargetOptions::default()
     }
 }
 
@@ -177,6 +178,75 @@ fn stdin_broken_testee_in_three_parallel_instances_gets_the_same_verdicts_in_ord
         })
         .collect();
     assert_eq!(got, want);
+}
+
+/// Pipelined (TESTEE-MSG-007): with up to 1, 3 or 32 requests in flight, a crash, hang, garbage
+/// line, wrong id, over-long line or closed stdout in the middle of a window costs exactly the
+/// case being answered its verdict; the requests written behind it go to the restarted testee
+/// and pass there. Verdicts, their order and the restarts do not depend on the window.
+#[test]
+fn stdin_pipelined_windows_give_the_same_verdicts_and_restarts() {
+    let (cases, broken) = plan();
+    let command = broken_command(&broken);
+    let want: Vec<(String, Verdict)> = cases
+        .iter()
+        .map(|c| {
+            let v = broken.get(&c.id).map_or(Verdict::Pass, |b| b.verdict());
+            (c.id.clone(), v)
+        })
+        .collect();
+    let opts = RunOptions {
+        policy: Policy { strict: true },
+        ..RunOptions::default()
+    };
+    for window in [1, 3, 32] {
+        let mut target = StdinTarget::new(
+            &command,
+            TargetOptions {
+                window,
+                ..options()
+            },
+        );
+        let info = target.hello().expect("hello");
+        let results = m2m_conformance::run::run_all(&cases, &mut target, &info, &opts, |_| {});
+        let got: Vec<(String, Verdict)> =
+            results.iter().map(|r| (r.id.clone(), r.verdict)).collect();
+        assert_eq!(got, want, "window {window}");
+        for r in &results {
+            if broken.get(&r.id) == Some(&Break::Hang) {
+                let reason = r.reason.clone().unwrap_or_default();
+                assert!(reason.contains("no answer within 1.5 s"), "{reason}");
+            }
+        }
+        // Started once, then restarted after each of the six broken cases.
+        assert_eq!(target.starts, 7, "window {window}");
+    }
+}
+
+/// A testee that crashes while a whole window is in flight, on a case answered late in a long
+/// run of passing ones, and a testee that reads requests only one by one and slowly: both still
+/// get one verdict per case, in order.
+#[test]
+fn stdin_pipelined_crash_behind_many_requests_reruns_the_rest() {
+    let (cases, _) = plan();
+    // Break only the 12th case: 11 answered, the crash, then 2 re-sent after the restart.
+    let broken: BTreeMap<String, Break> = [(cases[11].id.clone(), Break::Crash)].into();
+    let command = format!("SLOW=1 {}", broken_command(&broken));
+    let mut target = StdinTarget::new(
+        &command,
+        TargetOptions {
+            window: 32,
+            ..options()
+        },
+    );
+    let info = target.hello().expect("hello");
+    let results =
+        m2m_conformance::run::run_all(&cases, &mut target, &info, &RunOptions::default(), |_| {});
+    let verdicts: Vec<Verdict> = results.iter().map(|r| r.verdict).collect();
+    let mut want = vec![Verdict::Pass; cases.len()];
+    want[11] = Verdict::Crash;
+    assert_eq!(verdicts, want);
+    assert_eq!(target.starts, 2);
 }
 
 /// A broken HTTP testee: answers like the reference except for the broken case ids. One thread

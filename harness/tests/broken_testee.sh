@@ -8,9 +8,11 @@
 #   MISMATCH_ID  answer with another request's id          -> verdict fail (protocol violation)
 #   HUGE_ID      print a 2 MiB line (over the test's cap)  -> verdict fail (protocol violation)
 #   CLOSE_ID     close stdout and keep running             -> verdict crash
+# SLOW=1 makes it pause before each answer, so pipelined requests pile up unread.
 set -u
 coproc REF { "$1" serve-testee; }
 while IFS= read -r line; do
+  if [ -n "${SLOW:-}" ]; then sleep 0.05; fi
   case "$line" in
     *"\"id\":\"${CRASH_ID:-}\""*) exit 3 ;;
     *"\"id\":\"${HANG_ID:-}\""*) sleep 600 ;;

@@ -40,8 +40,10 @@ def goal_for(rid):
         if fnmatch.fnmatchcase(rid, pattern):
             return goal, label
     raise AssertionError(rid)
+# Issue 22: the full suite, two jobs.
 GOAL_INPROCESS = 20000
-GOAL_STDIN = 5000
+GOAL_STDIN = 10000
+GOAL_JOBS = 2
 GOAL_CARGO_TEST_S = 60
 HEAVY_MS = 5.0  # a case whose exchange takes longer is listed by name
 
@@ -302,7 +304,14 @@ def throughput(doc, perf, summary):
         m = re.match(r"(.+)-j(\d+)-r(\d+)$", os.path.basename(os.path.dirname(path)))
         if not m:
             continue
-        runs.setdefault((m.group(1), int(m.group(2))), []).append(load_json(path))
+        report = load_json(path)
+        if report:
+            try:  # the 1-minute load average before the run (performance.sh)
+                with open(os.path.join(os.path.dirname(path), "loadavg")) as f:
+                    report["_load"] = float(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+        runs.setdefault((m.group(1), int(m.group(2))), []).append(report)
     if not runs:
         doc.add("_Not measured in this run (step `throughput`)._", "")
         return
@@ -310,35 +319,48 @@ def throughput(doc, perf, summary):
         "`m2m-conformance certify --target T --jobs J` over all cases, five runs each; the "
         "wall time is the run's (`elapsed_ms` in report.json: every case sent, judged and "
         "recorded, without loading the vectors). With two jobs the harness runs two testee "
-        "instances at once (TESTEE-RUN-004).",
+        "instances at once (TESTEE-RUN-004); over stdin it writes up to 16 requests ahead of "
+        "the answers (`--window`, TESTEE-MSG-007), and the `--window 1` rows wait for every "
+        "answer. The goals (issue 22) are for the full suite with two jobs; load is the "
+        "1-minute load average before each run (2 cores).",
         "",
     )
     labels = {
         "ref-inprocess": "reference, in-process (`ref`)",
         "ref-stdin": "reference over stdin (`stdin:m2m-ref serve-testee`)",
+        "ref-stdin-w1": "reference over stdin, `--window 1`",
         "upstream-stdin": "upstream 0.4.0 over stdin (adapter)",
     }
     goals = {"ref-inprocess": GOAL_INPROCESS, "ref-stdin": GOAL_STDIN}
     table = []
-    best = {}
+    at_goal_jobs = {}
     for (name, jobs) in sorted(runs, key=lambda k: (list(labels).index(k[0]) if k[0] in labels else 9, k[1])):
         reports = [r for r in runs[(name, jobs)] if r]
         walls = [r["elapsed_ms"] / 1000 for r in reports]
+        loads = [r["_load"] for r in reports if r.get("_load") is not None]
         cases = reports[0]["summary"]["total"]
         med = statistics.median(walls)
         cps = cases / med
-        best[name] = max(best.get(name, 0), cps)
+        if jobs == GOAL_JOBS:
+            at_goal_jobs[name] = cps
+        goal = goals.get(name)
         table.append([labels.get(name, name), jobs, len(walls), cases, f"{med:.2f} s",
-                      f"{min(walls):.2f} – {max(walls):.2f} s", rate(cps)])
-    doc.table(["target", "jobs", "runs", "cases", "median wall", "range", "cases/s"], table)
+                      f"{min(walls):.2f} – {max(walls):.2f} s", rate(cps),
+                      f"≥ {rate(goal)}" + ("" if jobs == GOAL_JOBS else " (at 2 jobs)") if goal else "",
+                      f"{statistics.median(loads):.2f}" if loads else ""])
+    doc.table(["target", "jobs", "runs", "cases", "median wall", "range", "cases/s", "goal",
+               "load"], table)
 
     # Where the time goes: the one-job runs' per-case times.
     doc.add(
         "Where the time goes (one-job runs, median per case over the five runs): a few "
         "deliberately large cases cost most of the run. Their cost is the operation itself "
         "(decompressing 16 MiB, parsing a 4 MB request of 262,000 messages, loading the "
-        "o200k and cl100k vocabularies of 200,000 and 100,000 tokens once per process), the "
-        "same for every implementation, not the harness.",
+        "o200k and cl100k vocabularies of 200,000 and 100,000 tokens once per testee process; "
+        "the in-process target loads them before the clock starts), the same for every "
+        "implementation, not the harness. `h3-idle-timeout` waits out a server's 1 s idle "
+        "timeout by design, so no full-suite run takes less than about 1 s (at most about "
+        "5,600 cases/s), however many jobs run.",
         "",
     )
     split_rows = []
@@ -366,11 +388,11 @@ def throughput(doc, perf, summary):
             heavy_named.setdefault(k, {})[name] = v
         if name in goals:
             goal = goals[name]
-            cps = best.get(name, 0)
+            cps = at_goal_jobs.get(name, 0)
             summary.append(
                 (
-                    f"{labels[name]}: ≥ {rate(goal)} cases/s",
-                    f"{rate(cps)} cases/s for the full suite (best of 1 and 2 jobs); "
+                    f"{labels[name]}: ≥ {rate(goal)} cases/s with {GOAL_JOBS} jobs (issue 22)",
+                    f"{rate(cps)} cases/s for the full suite with {GOAL_JOBS} jobs; "
                     f"{rate(rest_cps)} cases/s for the {rest_n} cases under {HEAVY_MS:.0f} ms",
                     "met" if cps >= goal else (
                         f"not met for the full suite: {len(heavy)} large cases take "

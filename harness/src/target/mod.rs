@@ -119,12 +119,42 @@ pub enum SetupError {
     Start(String),
 }
 
+/// One request of a stream of cases ([`Target::run_stream`]): `key` is the caller's, handed back
+/// with the outcome.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The caller's key (the runner's case index).
+    pub key: usize,
+    /// Case id, sent as the request id.
+    pub id: &'a str,
+    /// Operation.
+    pub op: &'a str,
+    /// Arguments.
+    pub args: &'a Value,
+}
+
 /// A system under test.
 pub trait Target: Send {
     /// Start (if needed) and exchange `hello`.
     fn hello(&mut self) -> Result<TesteeInfo, SetupError>;
     /// Send one request and wait for its outcome.
     fn run(&mut self, id: &str, op: &str, args: &Value) -> (Outcome, Evidence);
+    /// Run every request `feed` gives until it gives `None`, handing each outcome to `done` with
+    /// the time the target spent on it, in the order the requests were fed. A target may take
+    /// further requests before earlier ones are answered (stdin testees pipeline up to
+    /// [`TargetOptions::window`] requests, [TESTEE-MSG-007]); the default runs them one at a
+    /// time with [`Target::run`].
+    fn run_stream<'a>(
+        &mut self,
+        feed: &mut dyn FnMut() -> Option<Request<'a>>,
+        done: &mut dyn FnMut(Request<'a>, Outcome, Evidence, Duration),
+    ) {
+        while let Some(req) = feed() {
+            let started = std::time::Instant::now();
+            let (outcome, evidence) = self.run(req.id, req.op, req.args);
+            done(req, outcome, evidence, started.elapsed());
+        }
+    }
     /// Stop the testee, if any.
     fn shutdown(&mut self) {}
 }
@@ -137,7 +167,13 @@ pub struct TargetOptions {
     /// Longest response (a stdin line or an HTTP body) read from a testee; a longer one is a
     /// protocol violation. [TESTEE-RUN-003]
     pub max_response_bytes: u64,
+    /// Most requests written to a stdin testee before the oldest of them is answered (`certify
+    /// --window`; 1: one at a time). [TESTEE-MSG-007]
+    pub window: usize,
 }
+
+/// Default of [`TargetOptions::window`].
+pub const DEFAULT_WINDOW: usize = 16;
 
 /// Default of [`TargetOptions::max_response_bytes`]: 256 MiB.
 pub const MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
@@ -147,6 +183,7 @@ impl Default for TargetOptions {
         TargetOptions {
             timeout: Duration::from_secs(10),
             max_response_bytes: MAX_RESPONSE_BYTES,
+            window: DEFAULT_WINDOW,
         }
     }
 }

@@ -5,14 +5,26 @@
 //! stdout or exits is seen at once as the end of that pipe (a simple command is exec'ed by the
 //! shell, so it is then the pipe's only writer). One reader thread turns stdout into lines on a
 //! small bounded channel, so every wait has a deadline and a flooding testee is throttled by its
-//! own pipe; a line longer than the response cap is discarded as it arrives, never kept. Another
-//! thread keeps stderr as evidence. A testee that exits, hangs or answers garbage costs that one
-//! case a verdict and is restarted for the next case: the run always goes on.
-//! [TESTEE-RUN-001] [TESTEE-RUN-002] [TESTEE-RUN-003]
+//! own pipe; a line longer than the response cap is discarded as it arrives, never kept. A writer
+//! thread owns stdin, so the harness never blocks writing while the testee blocks writing its
+//! answers. Another thread keeps stderr as evidence. A testee that exits, hangs or answers
+//! garbage costs that one case a verdict and is restarted for the next case: the run always
+//! goes on. [TESTEE-RUN-001] [TESTEE-RUN-002] [TESTEE-RUN-003]
+//!
+//! Pipelining [TESTEE-MSG-007]: up to [`TargetOptions::window`] requests are written before the
+//! oldest is answered. Answers come in request order, so each is matched by position and its id
+//! checked. Only the oldest unanswered request (the *front*) can be judged by what goes wrong:
+//! its timeout clock starts when it was written or when the answer before it arrived, whichever
+//! is later, so a case waiting behind others is never charged for their time. When the front
+//! times out, the testee crashes or closes its stdout, or the front's answer is a protocol
+//! violation, the front alone gets that verdict; the testee is killed, restarted, and every
+//! request written after the front is written again to the new process, in order, and judged by
+//! its answer there. Verdicts and their order therefore never depend on the window.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -20,7 +32,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::{
-    parse_hello, parse_response, request_line, Evidence, Outcome, SetupError, Target,
+    parse_hello, parse_response, request_line, Evidence, Outcome, Request, SetupError, Target,
     TargetOptions, TesteeInfo,
 };
 
@@ -30,6 +42,10 @@ const STDERR_KEEP: usize = 8 * 1024;
 /// How much of a discarded over-long line is kept as evidence.
 const HEAD_KEEP: usize = 256;
 
+/// How long answers already written are still awaited once writing to the testee failed (it
+/// closed its stdin or exited).
+const WRITE_FAILED_GRACE: Duration = Duration::from_millis(200);
+
 /// One line of the testee's stdout, as the reader thread hands it over.
 #[derive(Debug, PartialEq)]
 enum Line {
@@ -38,6 +54,17 @@ enum Line {
     /// A line longer than the cap: `bytes` read before its end (or the end of output), all
     /// discarded but the first [`HEAD_KEEP`].
     TooLong { bytes: u64, head: String },
+}
+
+/// What the reader and writer threads tell the harness.
+#[derive(Debug)]
+enum Event {
+    /// A line of stdout.
+    Line(Line),
+    /// Writing a request failed: the testee closed its stdin or exited.
+    WriteFailed(String),
+    /// The end of stdout (the writer thread keeps the channel open, so this is said).
+    Closed,
 }
 
 /// The shell script that runs `command` in the background with the shell's stdin (saved on fd 3:
@@ -51,9 +78,20 @@ fn launcher(command: &str) -> String {
 
 struct Running {
     child: Child,
-    stdin: ChildStdin,
-    lines: Receiver<Line>,
+    /// Request lines for the writer thread; dropping it closes the testee's stdin.
+    requests: Sender<String>,
+    events: Receiver<Event>,
     stderr: Arc<Mutex<String>>,
+    /// Writing a request failed, with the error and when.
+    write_failed: Option<(String, Instant)>,
+}
+
+/// A request written (or to be written) to the testee and not answered yet.
+struct Pending<'a> {
+    req: Request<'a>,
+    line: String,
+    /// When it was last written.
+    sent: Instant,
 }
 
 /// See the module docs.
@@ -100,7 +138,13 @@ impl StdinTarget {
         // harness reads is held back by its own pipe, and memory stays about two lines.
         let (tx, rx) = mpsc::sync_channel(1);
         let max_line = self.opts.max_response_bytes;
-        thread::spawn(move || read_lines(stdout, max_line, &tx));
+        let lines = tx.clone();
+        thread::spawn(move || {
+            read_lines(stdout, max_line, |l| lines.send(Event::Line(l)).is_ok());
+            let _ = lines.send(Event::Closed);
+        });
+        let (req_tx, req_rx) = mpsc::channel();
+        thread::spawn(move || write_lines(stdin, &req_rx, &tx));
         let stderr = Arc::new(Mutex::new(String::new()));
         let sink = Arc::clone(&stderr);
         thread::spawn(move || {
@@ -120,9 +164,10 @@ impl StdinTarget {
         });
         self.running = Some(Running {
             child,
-            stdin,
-            lines: rx,
+            requests: req_tx,
+            events: rx,
             stderr,
+            write_failed: None,
         });
         self.starts += 1;
         Ok(())
@@ -153,50 +198,66 @@ impl StdinTarget {
         })
     }
 
-    /// Send one line and wait for one line back.
-    fn exchange(&mut self, line: &str) -> Result<String, Outcome> {
+    /// Hand request lines (one, or several joined by line feeds) to the writer thread (a writer
+    /// that has stopped says so through [`Event::WriteFailed`]).
+    fn send(&mut self, line: String) {
+        if let Some(r) = self.running.as_mut() {
+            let _ = r.requests.send(line);
+        }
+    }
+
+    /// Wait until `deadline` for the next line of the running testee: `Ok` a line within the
+    /// cap, `Err` the outcome of the oldest unanswered request when none comes.
+    fn next_line(&mut self, deadline: Instant) -> Result<String, Outcome> {
         let timeout = self.opts.timeout;
+        let cap = self.opts.max_response_bytes;
         let Some(r) = self.running.as_mut() else {
             return Err(Outcome::HarnessError("testee not running".into()));
         };
-        let write = r
-            .stdin
-            .write_all(line.as_bytes())
-            .and_then(|_| r.stdin.write_all(b"\n"))
-            .and_then(|_| r.stdin.flush());
-        let deadline = Instant::now() + timeout;
-        if let Err(e) = write {
-            // The testee may have died; collect its status for the evidence.
-            thread::sleep(Duration::from_millis(20));
-            return Err(Outcome::Crash(format!(
-                "writing the request failed ({e}); {}",
-                exit_status(&mut r.child)
-            )));
-        }
-        match r
-            .lines
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-        {
-            Ok(Line::Text(resp)) => Ok(resp),
-            Ok(Line::TooLong { bytes, head }) => Err(Outcome::Protocol(format!(
-                "response line longer than the {} byte cap ({bytes} bytes read, discarded); \
-                 it starts: {head}",
-                self.opts.max_response_bytes
-            ))),
-            Err(RecvTimeoutError::Timeout) => Err(Outcome::Timeout(timeout)),
-            Err(RecvTimeoutError::Disconnected) => {
-                // Give the process a moment to be reapable so the status is known (evidence
-                // only: a testee that closed its stdout and lives on is not waited for).
-                let status = (0..5)
-                    .find_map(|_| match r.child.try_wait() {
-                        Ok(Some(s)) => Some(format!("exited with {s}")),
-                        _ => {
-                            thread::sleep(Duration::from_millis(10));
-                            None
-                        }
+        loop {
+            let until = match &r.write_failed {
+                Some((_, at)) => deadline.min(*at + WRITE_FAILED_GRACE),
+                None => deadline,
+            };
+            match r
+                .events
+                .recv_timeout(until.saturating_duration_since(Instant::now()))
+            {
+                Ok(Event::Line(Line::Text(resp))) => return Ok(resp),
+                Ok(Event::Line(Line::TooLong { bytes, head })) => {
+                    return Err(Outcome::Protocol(format!(
+                        "response line longer than the {cap} byte cap ({bytes} bytes read, \
+                         discarded); it starts: {head}"
+                    )))
+                }
+                Ok(Event::WriteFailed(e)) => {
+                    if r.write_failed.is_none() {
+                        r.write_failed = Some((e, Instant::now()));
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(match &r.write_failed {
+                        Some((e, _)) => Outcome::Crash(format!(
+                            "writing the request failed ({e}); {}",
+                            exit_status(&mut r.child)
+                        )),
+                        None => Outcome::Timeout(timeout),
                     })
-                    .unwrap_or_else(|| "closed its stdout".into());
-                Err(Outcome::Crash(format!("testee {status} before answering")))
+                }
+                Ok(Event::Closed) | Err(RecvTimeoutError::Disconnected) => {
+                    // Give the process a moment to be reapable so the status is known (evidence
+                    // only: a testee that closed its stdout and lives on is not waited for).
+                    let status = (0..5)
+                        .find_map(|_| match r.child.try_wait() {
+                            Ok(Some(s)) => Some(format!("exited with {s}")),
+                            _ => {
+                                thread::sleep(Duration::from_millis(10));
+                                None
+                            }
+                        })
+                        .unwrap_or_else(|| "closed its stdout".into());
+                    return Err(Outcome::Crash(format!("testee {status} before answering")));
+                }
             }
         }
     }
@@ -210,7 +271,8 @@ impl StdinTarget {
             "args": {"protocol": 1, "suite": "m2m-conformance", "suite_version": crate::SUITE_VERSION},
         })
         .to_string();
-        let line = match self.exchange(&hello) {
+        self.send(hello);
+        let line = match self.next_line(Instant::now() + self.opts.timeout) {
             Ok(l) => l,
             Err(o) => {
                 let err = self.take_stderr().unwrap_or_default();
@@ -229,10 +291,34 @@ impl StdinTarget {
     }
 }
 
-/// The reader thread: split `stdout` into [`Line`]s of at most `max_line` bytes and send them
-/// until the end of output or until nobody listens. An over-long line is dropped chunk by chunk
+/// The writer thread: write each request line to the testee's stdin, flushing once no further
+/// line is queued, until the harness drops its end (which closes stdin) or a write fails (said
+/// on `events`).
+fn write_lines(stdin: ChildStdin, requests: &Receiver<String>, events: &SyncSender<Event>) {
+    let mut out = BufWriter::with_capacity(1 << 16, stdin);
+    let write = |out: &mut BufWriter<ChildStdin>, line: &str| {
+        out.write_all(line.as_bytes())
+            .and_then(|_| out.write_all(b"\n"))
+    };
+    while let Ok(line) = requests.recv() {
+        let mut result = write(&mut out, &line);
+        while result.is_ok() {
+            match requests.try_recv() {
+                Ok(line) => result = write(&mut out, &line),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = result.and_then(|_| out.flush()) {
+            let _ = events.send(Event::WriteFailed(e.to_string()));
+            return;
+        }
+    }
+}
+
+/// The reader thread: split `stdout` into [`Line`]s of at most `max_line` bytes and hand them to
+/// `sink` until the end of output or until `sink` says nobody listens. An over-long line is dropped chunk by chunk
 /// as it arrives, so memory stays within one line of `max_line` bytes. [TESTEE-RUN-003]
-fn read_lines(stdout: impl Read, max_line: u64, tx: &SyncSender<Line>) {
+fn read_lines(stdout: impl Read, max_line: u64, mut sink: impl FnMut(Line) -> bool) {
     // A pipe hands over at most 64 KiB per read: read that much at a time.
     let mut reader = BufReader::with_capacity(1 << 16, stdout);
     let max_line = usize::try_from(max_line).unwrap_or(usize::MAX);
@@ -289,7 +375,7 @@ fn read_lines(stdout: impl Read, max_line: u64, tx: &SyncSender<Line>) {
             }
         };
         bytes = 0;
-        if tx.send(line).is_err() || at_end {
+        if !sink(line) || at_end {
             return;
         }
     }
@@ -324,45 +410,134 @@ impl Target for StdinTarget {
     }
 
     fn run(&mut self, id: &str, op: &str, args: &Value) -> (Outcome, Evidence) {
-        let mut evidence = Evidence {
-            request: request_line(id, op, args),
-            ..Evidence::default()
-        };
-        if self.running.is_none() {
-            // Restart after a crash, timeout or protocol violation.
-            if let Err(e) = self.start() {
-                evidence.stderr = self.take_stderr();
-                return (Outcome::Crash(format!("restart failed: {e}")), evidence);
+        let mut fed = false;
+        let mut result = None;
+        self.run_stream(
+            &mut || {
+                (!std::mem::replace(&mut fed, true)).then_some(Request {
+                    key: 0,
+                    id,
+                    op,
+                    args,
+                })
+            },
+            &mut |_, outcome, evidence, _| result = Some((outcome, evidence)),
+        );
+        result.unwrap_or_else(|| {
+            let e = Outcome::HarnessError("no outcome".into());
+            (e, Evidence::default())
+        })
+    }
+
+    /// Pipelined: see the module docs. [TESTEE-MSG-007]
+    fn run_stream<'a>(
+        &mut self,
+        feed: &mut dyn FnMut() -> Option<Request<'a>>,
+        done: &mut dyn FnMut(Request<'a>, Outcome, Evidence, Duration),
+    ) {
+        let window = self.opts.window.max(1);
+        let mut queue: VecDeque<Pending<'a>> = VecDeque::new();
+        let mut fed_all = false;
+        // `queue[..written]` has been written to the running process.
+        let mut written = 0;
+        // When the last answer arrived: the front is served from then on (or from its writing).
+        let mut last_answer = Instant::now();
+        loop {
+            // Refill once half the window is answered, so that requests go out in batches (one
+            // write, one wake-up of the testee) rather than one at a time.
+            while !fed_all && queue.len() < window && (queue.len() <= window / 2 || written == 0) {
+                match feed() {
+                    Some(req) => queue.push_back(Pending {
+                        line: request_line(req.id, req.op, req.args),
+                        req,
+                        sent: Instant::now(),
+                    }),
+                    None => fed_all = true,
+                }
             }
-        }
-        let outcome = match self.exchange(&evidence.request.clone()) {
-            Ok(line) => {
-                let outcome = parse_response(id, &line);
-                evidence.response = Some(line);
-                outcome
+            if queue.is_empty() {
+                break;
             }
-            Err(o) => o,
-        };
-        // Give stderr written just before the answer a moment to arrive.
-        evidence.stderr = self.take_stderr();
-        if matches!(
-            outcome,
-            Outcome::Timeout(_) | Outcome::Crash(_) | Outcome::Protocol(_)
-        ) {
-            // Resynchronise: the next case starts with a fresh process.
-            self.kill();
+            if self.running.is_none() {
+                // Restart after a crash, timeout or protocol violation; what was in flight is
+                // written again.
+                let started = Instant::now();
+                if let Err(e) = self.start() {
+                    let stderr = self.take_stderr();
+                    let Some(p) = queue.pop_front() else { break };
+                    let evidence = Evidence {
+                        request: p.line,
+                        stderr,
+                        ..Evidence::default()
+                    };
+                    let outcome = Outcome::Crash(format!("restart failed: {e}"));
+                    done(p.req, outcome, evidence, started.elapsed());
+                    continue;
+                }
+                written = 0;
+                last_answer = Instant::now();
+            }
+            if written < queue.len() {
+                let now = Instant::now();
+                let mut batch = String::new();
+                for p in queue.range_mut(written..) {
+                    if !batch.is_empty() {
+                        batch.push('\n');
+                    }
+                    batch.push_str(&p.line);
+                    p.sent = now;
+                }
+                self.send(batch);
+                written = queue.len();
+            }
+            let begun = queue[0].sent.max(last_answer);
+            let got = self.next_line(begun + self.opts.timeout);
+            let answered = Instant::now();
+            let Some(p) = queue.pop_front() else { break };
+            written -= 1;
+            let mut evidence = Evidence {
+                request: p.line,
+                ..Evidence::default()
+            };
+            let outcome = match got {
+                Ok(line) => {
+                    let outcome = parse_response(p.req.id, &line);
+                    evidence.response = Some(line);
+                    outcome
+                }
+                Err(o) => o,
+            };
+            evidence.stderr = self.take_stderr();
+            if matches!(
+                outcome,
+                Outcome::Timeout(_)
+                    | Outcome::Crash(_)
+                    | Outcome::Protocol(_)
+                    | Outcome::HarnessError(_)
+            ) {
+                // Resynchronise: the requests behind this one go to a fresh process.
+                self.kill();
+            }
+            last_answer = answered;
+            done(
+                p.req,
+                outcome,
+                evidence,
+                answered.saturating_duration_since(begun),
+            );
         }
-        (outcome, evidence)
     }
 
     fn shutdown(&mut self) {
         if let Some(r) = self.running.take() {
             let Running {
-                mut child, stdin, ..
+                mut child,
+                requests,
+                ..
             } = r;
-            // Closing stdin asks the testee to exit [TESTEE-MSG-004]; kill it if it has not
-            // within a second.
-            drop(stdin);
+            // Closing stdin (the writer thread ends once its queue is empty and drops it) asks
+            // the testee to exit [TESTEE-MSG-004]; kill it if it has not within a second.
+            drop(requests);
             let deadline = Instant::now() + Duration::from_secs(1);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = child.try_wait() {
@@ -386,10 +561,12 @@ mod tests {
     use super::*;
 
     fn lines(input: &[u8], cap: u64) -> Vec<Line> {
-        let (tx, rx) = mpsc::sync_channel(100);
-        read_lines(input, cap, &tx);
-        drop(tx);
-        rx.iter().collect()
+        let mut out = Vec::new();
+        read_lines(input, cap, |l| {
+            out.push(l);
+            true
+        });
+        out
     }
 
     /// Issue 18 defect 7: a line over the cap is discarded, not cut into pieces that each become

@@ -120,20 +120,26 @@ fn present(json: &Value, key: &str) -> bool {
 /// sets exactly when it writes a `max_tokens` field. [FRAME-DETECT-001] [FRAME-DETECT-002]
 /// [FRAME-DETECT-003] [FRAME-DETECT-004] [FRAME-DETECT-005]
 pub fn detect_request(json: &Value) -> u16 {
+    detect_request_parts(json, &super::fast_request::views_of(json))
+}
+
+/// [`detect_request`] of a document whose messages are given apart (the typed parse of
+/// [`super::fast_request`]); `json["messages"]` is not read.
+pub fn detect_request_parts(
+    json: &Value,
+    messages: &[super::fast_request::MessageView<'_>],
+) -> u16 {
     let mut flags = 0u16;
-    if let Some(messages) = json.get("messages").and_then(Value::as_array) {
-        for message in messages {
-            let role = message.get("role").and_then(Value::as_str);
-            if matches!(role, Some("system" | "developer")) {
-                flags |= request::HAS_SYSTEM_PROMPT;
-            }
-            if let Some(parts) = message.get("content").and_then(Value::as_array) {
-                if parts
-                    .iter()
-                    .any(|part| part.get("type").and_then(Value::as_str) == Some("image_url"))
-                {
-                    flags |= request::HAS_IMAGES;
-                }
+    for message in messages {
+        if matches!(message.role, Some("system" | "developer")) {
+            flags |= request::HAS_SYSTEM_PROMPT;
+        }
+        if let Some(parts) = message.content.and_then(Value::as_array) {
+            if parts
+                .iter()
+                .any(|part| part.get("type").and_then(Value::as_str) == Some("image_url"))
+            {
+                flags |= request::HAS_IMAGES;
             }
         }
     }

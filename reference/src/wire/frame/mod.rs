@@ -25,6 +25,7 @@
 
 pub mod cost;
 mod error;
+pub mod fast_request;
 pub mod fixed;
 pub mod flags;
 mod reader;
@@ -118,16 +119,27 @@ fn choose_schema(doc: &Value) -> Schema {
 /// [FRAME-LAYOUT-001] [FRAME-SEC-001] [FRAME-COMPRESS-001] [FRAME-COMPRESS-002] [FRAME-CRC-001]
 /// [FRAME-PAYLOAD-001]
 pub fn encode(json: &str) -> Result<Vec<u8>, FrameError> {
-    let doc: Value =
-        serde_json::from_str(json).map_err(|e| WireError::InvalidJson(e.to_string()))?;
+    // A request with `model` and `messages` (always schema Request) is read by the typed parse;
+    // anything it declines, into a `Value`. Same result either way (fast_request's docs).
+    let (doc, fast) = match fast_request::parse(json) {
+        Some(r) => (r.doc, Some(r.messages)),
+        None => (
+            serde_json::from_str(json).map_err(|e| WireError::InvalidJson(e.to_string()))?,
+            None,
+        ),
+    };
     let schema = choose_schema(&doc);
     let compressed = json.len() >= COMPRESSION_THRESHOLD;
     let mut variable = Vec::new();
     let specific = match schema {
         Schema::Request => {
-            let routing = RoutingHeader::from_json(&doc)?;
+            let views: Vec<fast_request::MessageView<'_>> = match &fast {
+                Some(messages) => messages.iter().map(Into::into).collect(),
+                None => fast_request::views_of(&doc),
+            };
+            let routing = RoutingHeader::from_parts(&doc, &views)?;
             routing.write(&mut variable);
-            flags::detect_request(&doc) | routing.layout_flags()
+            flags::detect_request_parts(&doc, &views) | routing.layout_flags()
         }
         _ => {
             let specific = flags::detect_response(&doc);

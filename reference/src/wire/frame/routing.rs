@@ -8,6 +8,7 @@
 
 use serde_json::Value;
 
+use super::fast_request::{views_of, MessageView};
 use super::flags::request;
 use super::reader::Reader;
 use super::{cost, FrameError};
@@ -126,6 +127,15 @@ impl RoutingHeader {
     /// `msg_count`).
     /// [FRAME-ROUTE-002] [FRAME-ROUTE-003] [FRAME-ROUTE-004] [FRAME-ROUTE-005] [FRAME-COST-003]
     pub fn from_json(doc: &Value) -> Result<RoutingHeader, FrameError> {
+        Self::from_parts(doc, &views_of(doc))
+    }
+
+    /// [`RoutingHeader::from_json`] of a document whose messages are given apart (the typed
+    /// parse of [`super::fast_request`]); `doc["messages"]` is not read.
+    pub fn from_parts(
+        doc: &Value,
+        messages: &[MessageView<'_>],
+    ) -> Result<RoutingHeader, FrameError> {
         let model = doc.get("model").and_then(Value::as_str).unwrap_or("");
         if model.len() > 255 {
             return Err(FrameError::InputTooLarge(format!(
@@ -133,14 +143,10 @@ impl RoutingHeader {
                 model.len()
             )));
         }
-        let messages: &[Value] = doc
-            .get("messages")
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice);
         let mut roles = Vec::with_capacity(messages.len());
         let mut content_hint = 0u32;
         for (i, message) in messages.iter().enumerate() {
-            let role = message.get("role").and_then(Value::as_str);
+            let role = message.role;
             match role.and_then(Role::from_json_role) {
                 Some(r) => roles.push(r),
                 None => {
@@ -150,7 +156,7 @@ impl RoutingHeader {
                     )))
                 }
             }
-            content_hint = content_hint.wrapping_add(content_bytes(message.get("content")));
+            content_hint = content_hint.wrapping_add(content_bytes(message.content));
         }
         let max_tokens = max_tokens_of(doc);
         let est_cost_usd = cost::estimate_usd(
