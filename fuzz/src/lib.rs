@@ -99,14 +99,13 @@ pub fn is_round_trip(target: &str) -> bool {
     target.ends_with("_roundtrip")
 }
 
-/// Loads the three tokenizer vocabularies before the first input. The targets that reach
+/// Loads the tokenizer vocabularies before the first input. The targets that reach
 /// TokenNative call it from libFuzzer's init hook: loaded lazily, the vocabularies made the first
 /// input take about a second with ASan (more on a loaded machine), over libFuzzer's per-input
 /// timeout, and every restart (merge, fork) paid it again inside the timed input.
 pub fn warm_up() {
-    for t in [Tokenizer::Cl100k, Tokenizer::O200k, Tokenizer::Llama] {
-        let _ = token_native::encode("warm up", t);
-    }
+    // Both engines (tiktoken-rs and bpe-openai) of both vocabularies; Llama shares cl100k's.
+    Tokenizer::warm();
 }
 
 fn text(data: &[u8]) -> Option<&str> {
