@@ -27,13 +27,13 @@ fn temp(name: &str) -> PathBuf {
     d
 }
 
-/// `m2m-ref server --port 0 --h3 --h3-idle-timeout 1`, in-process: its port and fingerprint.
+/// `m2m-ref server --port 0 --h3 --h3-idle-timeout 0.25`, in-process: its port and fingerprint.
 fn start_reference() -> (u16, String) {
     let mut server = ApiServer::bind(Options::new("127.0.0.1:0")).expect("binds");
     let identity = Identity::self_signed().expect("a certificate");
     let fingerprint = identity.fingerprint();
     server
-        .enable_h3(identity, Duration::from_secs(1))
+        .enable_h3(identity, Duration::from_millis(250))
         .expect("binds UDP");
     let port = server.local_addr().expect("bound").port();
     std::thread::spawn(move || server.run());
@@ -87,7 +87,7 @@ fn verdicts(dir: &std::path::Path) -> Vec<(String, String)> {
 fn every_http_case_and_every_h3_scenario_pass_over_http3() {
     let (port, fp) = start_reference();
     let dir = temp("all");
-    let target = format!("m2m-h3:https://127.0.0.1:{port},cert-sha256={fp},idle-timeout-ms=1000");
+    let target = format!("m2m-h3:https://127.0.0.1:{port},cert-sha256={fp},idle-timeout-ms=250");
     let (out, _) = certify(&dir, &target, &["--filter", "http::", "--filter", "h3::"]);
     let all = verdicts(&dir);
     let failed: Vec<_> = all.iter().filter(|(_, v)| v != "pass").collect();

@@ -74,13 +74,13 @@ fn vectors(dir: &str) -> Vec<Value> {
 
 #[test]
 fn http_and_h3_vectors_over_http3() {
-    let (_server, url, fp) = start(&["--h3-idle-timeout", "1"]);
+    let (_server, url, fp) = start(&["--h3-idle-timeout", "0.25"]);
     let mut client = H3Client::new(
         &url,
         ClientOptions {
             trust: Trust::Pinned(vec![fp]),
             timeout: Duration::from_secs(10),
-            server_idle_timeout: Some(Duration::from_secs(1)),
+            server_idle_timeout: Some(Duration::from_millis(250)),
         },
     )
     .unwrap();

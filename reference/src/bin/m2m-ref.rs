@@ -272,9 +272,10 @@ enum Command {
         /// HTTP/3 private key (PEM) of `--cert`.
         #[arg(long, requires = "cert")]
         key: Option<PathBuf>,
-        /// HTTP/3 idle timeout advertised to clients, in seconds (spec H3-IDLE-001).
-        #[arg(long, default_value_t = 30, value_name = "SECS")]
-        h3_idle_timeout: u64,
+        /// HTTP/3 idle timeout advertised to clients, in seconds, fractions allowed (`0.25`),
+        /// from 0.001 to 600 (spec H3-IDLE-001).
+        #[arg(long, default_value = "30", value_name = "SECS", value_parser = idle_secs)]
+        h3_idle_timeout: std::time::Duration,
     },
 }
 
@@ -348,7 +349,7 @@ fn main() -> ExitCode {
             commands::server_security(no_security, blocking, threshold, model.as_ref()),
             h3.then(|| commands::H3Flags {
                 cert: cert.zip(key),
-                idle: std::time::Duration::from_secs(h3_idle_timeout),
+                idle: h3_idle_timeout,
             }),
         ),
         Command::Scan {
@@ -395,5 +396,15 @@ fn main() -> ExitCode {
             pretty,
         ),
         Command::Peek { io, binary } => commands::peek(&io, binary),
+    }
+}
+
+/// `--h3-idle-timeout SECS`: seconds, fractions allowed, 1 ms to 600 s. [H3-IDLE-001]
+fn idle_secs(text: &str) -> Result<std::time::Duration, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if (0.001..=600.0).contains(&secs) => Ok(std::time::Duration::from_secs_f64(secs)),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds from 0.001 to 600"
+        )),
     }
 }

@@ -19,7 +19,8 @@
 //! calls that same `load()` of `CertConfig::development()` itself, hashes the certificate, and
 //! hands the identical DER certificate and key to the transport as `CertConfig::Raw` (which upstream
 //! wraps unchecked): the certificate is upstream's, and its fingerprint can be printed.
-//! `--quic-idle-timeout SECS` sets `with_idle_timeout` (upstream's default 30 s).
+//! `--quic-idle-timeout SECS` (fractions allowed, 0.001 to 600) sets `with_idle_timeout`
+//! (upstream's default 30 s).
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,7 +44,7 @@ fn main() -> std::process::ExitCode {
     let mut threshold: f32 = 0.8;
     let mut model: Option<String> = None;
     let mut quic = false;
-    let mut idle: Option<u64> = None;
+    let mut idle: Option<Duration> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let (name, inline) = match a.split_once('=') {
@@ -74,8 +75,10 @@ fn main() -> std::process::ExitCode {
                 Err(e) => return usage(&e),
             },
             "--quic-idle-timeout" => {
-                match value("--quic-idle-timeout needs seconds").map(|t| t.parse()) {
-                    Ok(Ok(t)) => idle = Some(t),
+                match value("--quic-idle-timeout needs seconds").map(|t| t.parse::<f64>()) {
+                    Ok(Ok(t)) if (0.001..=600.0).contains(&t) => {
+                        idle = Some(Duration::from_secs_f64(t));
+                    }
                     _ => return usage("--quic-idle-timeout needs seconds"),
                 }
             }
@@ -164,7 +167,7 @@ fn main() -> std::process::ExitCode {
 /// Upstream's development QUIC transport on `addr` (UDP), with upstream's self-signed
 /// certificate made by `CertConfig::development().load()` and passed on as `CertConfig::Raw`,
 /// and the SHA-256 of that certificate's DER (lower-case hex).
-fn quic_transport(addr: SocketAddr, idle: Option<u64>) -> Result<(QuicTransport, String), String> {
+fn quic_transport(addr: SocketAddr, idle: Option<Duration>) -> Result<(QuicTransport, String), String> {
     let (certs, key) = CertConfig::development()
         .load()
         .map_err(|e| format!("certificate: {e}"))?;
@@ -175,8 +178,8 @@ fn quic_transport(addr: SocketAddr, idle: Option<u64>) -> Result<(QuicTransport,
         cert_der,
         key_der: key.0,
     };
-    if let Some(secs) = idle {
-        config = config.with_idle_timeout(Duration::from_secs(secs));
+    if let Some(idle) = idle {
+        config = config.with_idle_timeout(idle);
     }
     Ok((QuicTransport::new(config), fingerprint))
 }
