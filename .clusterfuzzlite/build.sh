@@ -5,7 +5,8 @@
 # image of .clusterfuzzlite/Dockerfile (cwd = the repository, $SANITIZER applied by OSS-Fuzz's
 # cargo wrapper); CI here runs it directly (`OUT=DIR bash .clusterfuzzlite/build.sh`), which
 # needs cargo-fuzz and uses the nightly toolchain when rustup has one, else stable with
-# RUSTC_BOOTSTRAP=1, as fuzz/run.sh does.
+# RUSTC_BOOTSTRAP=1, as fuzz/run.sh does (fuzz/Cargo.toml uses the nightly cargo feature
+# profile-rustflags, so even reading it needs one or the other).
 root=$PWD
 [[ -f "$root/fuzz/Cargo.toml" ]] || root=$(cd "$(dirname "$0")/.." && pwd)
 : "${OUT:?set OUT to the output folder}"

@@ -11,7 +11,8 @@
 #
 # Uses `cargo +nightly fuzz` when a nightly toolchain is installed, else the stable toolchain with
 # RUSTC_BOOTSTRAP=1 (cargo-fuzz passes -Zsanitizer=address and the -C llvm-args coverage flags,
-# which a stable rustc accepts only under RUSTC_BOOTSTRAP). Needs `cargo install cargo-fuzz`.
+# which a stable rustc accepts only under RUSTC_BOOTSTRAP, and fuzz/Cargo.toml's per-crate flags
+# use the nightly cargo feature profile-rustflags). Needs `cargo install cargo-fuzz`.
 # Crash inputs land in fuzz/artifacts/TARGET/; copy each into fuzz/regressions/TARGET/ once fixed.
 # Set NO_CMIN=1 to skip the minimization step.
 set -euo pipefail
