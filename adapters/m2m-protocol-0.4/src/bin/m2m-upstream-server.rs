@@ -167,7 +167,10 @@ fn main() -> std::process::ExitCode {
 /// Upstream's development QUIC transport on `addr` (UDP), with upstream's self-signed
 /// certificate made by `CertConfig::development().load()` and passed on as `CertConfig::Raw`,
 /// and the SHA-256 of that certificate's DER (lower-case hex).
-fn quic_transport(addr: SocketAddr, idle: Option<Duration>) -> Result<(QuicTransport, String), String> {
+fn quic_transport(
+    addr: SocketAddr,
+    idle: Option<Duration>,
+) -> Result<(QuicTransport, String), String> {
     let (certs, key) = CertConfig::development()
         .load()
         .map_err(|e| format!("certificate: {e}"))?;
