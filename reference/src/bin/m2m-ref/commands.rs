@@ -572,12 +572,8 @@ pub fn server(
 }
 
 /// `m2m-ref serve-testee [--http ADDR]`: the testee protocol over stdin/stdout or HTTP.
-///
-/// Both tokenizer vocabularies are loaded before the hello (about 150 ms), so a certification
-/// run, whose clock starts after the hello, does not charge that start-up cost to whichever
-/// tokenizer case comes first; the in-process target does the same. [TESTEE-MSG-001]
+/// [TESTEE-MSG-001]
 pub fn serve_testee(http: Option<&str>) -> ExitCode {
-    m2m_reference::wire::token_native::Tokenizer::warm();
     let Some(addr) = http else {
         return m2m_reference::testee::serve_stdio()
             .map_or_else(|e| fail("io", e), |()| ExitCode::SUCCESS);
