@@ -181,7 +181,7 @@ pub mod table_pool {
     //! else, including every other `u32` table, is fresh: the crate's block splitter and
     //! histograms do rely on zero-filled memory (reusing those panics).
     //!
-    //! `reference/tests/brotli_table_pool.rs` checks the claim: tens of thousands of inputs
+    //! `reference/tests/brotli_table_pool.rs` checks the claim: thousands of inputs
     //! encoded with tables filled with random words give the bytes of a fresh encoder, and the
     //! side-by-side identity tests compare with upstream.
 
