@@ -45,28 +45,33 @@ impl LineBuffer {
         }
     }
 
-    /// Feed bytes; returns the complete lines (and over-long markers) in order.
-    pub fn push(&mut self, bytes: &[u8]) -> Vec<LineItem> {
+    /// Feed bytes; returns the complete lines (and over-long markers) in order. A line is
+    /// over-long as soon as its bytes so far exceed the cap, newline or not; the buffer never
+    /// holds more than the cap.
+    pub fn push(&mut self, mut bytes: &[u8]) -> Vec<LineItem> {
         let mut out = Vec::new();
-        for &b in bytes {
-            if b == b'\n' {
-                if self.discarding {
-                    self.discarding = false;
+        while !bytes.is_empty() {
+            let (part, ends_line, rest) = match memchr::memchr(b'\n', bytes) {
+                Some(i) => (&bytes[..i], true, &bytes[i + 1..]),
+                None => (bytes, false, &[][..]),
+            };
+            bytes = rest;
+            if !self.discarding {
+                if part.len() > self.max - self.buf.len() {
+                    self.buf.clear();
+                    self.discarding = true;
+                    out.push(LineItem::TooLong);
                 } else {
-                    let line = String::from_utf8_lossy(&self.buf).into_owned();
-                    out.push(LineItem::Line(line));
+                    self.buf.extend_from_slice(part);
+                }
+            }
+            if ends_line {
+                if !std::mem::take(&mut self.discarding) {
+                    out.push(LineItem::Line(
+                        String::from_utf8_lossy(&self.buf).into_owned(),
+                    ));
                 }
                 self.buf.clear();
-                continue;
-            }
-            if self.discarding {
-                continue;
-            }
-            self.buf.push(b);
-            if self.buf.len() > self.max {
-                self.buf.clear();
-                self.discarding = true;
-                out.push(LineItem::TooLong);
             }
         }
         out
@@ -431,5 +436,46 @@ mod tests {
             lb.push(b"123456\nab\n"),
             vec![LineItem::TooLong, LineItem::Line("ab".into())]
         );
+    }
+
+    /// The byte-at-a-time splitter the chunked one replaced: the oracle.
+    fn bytewise(max: usize, chunks: &[Vec<u8>]) -> (Vec<LineItem>, usize) {
+        let (mut out, mut buf, mut discarding) = (Vec::new(), Vec::new(), false);
+        for &b in chunks.iter().flatten() {
+            if b == b'\n' {
+                if !discarding {
+                    out.push(LineItem::Line(String::from_utf8_lossy(&buf).into_owned()));
+                }
+                discarding = false;
+                buf.clear();
+            } else if !discarding {
+                buf.push(b);
+                if buf.len() > max {
+                    buf.clear();
+                    discarding = true;
+                    out.push(LineItem::TooLong);
+                }
+            }
+        }
+        (out, buf.len())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn chunked_split_matches_bytewise(
+            max in 0usize..12,
+            chunks in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(b"ab\n\xff".to_vec()), 0..30),
+                0..6,
+            ),
+        ) {
+            let mut lb = LineBuffer::new(max);
+            let mut got = Vec::new();
+            for c in &chunks {
+                got.extend(lb.push(c));
+                proptest::prop_assert!(lb.pending() <= max);
+            }
+            proptest::prop_assert_eq!((got, lb.pending()), bytewise(max, &chunks));
+        }
     }
 }

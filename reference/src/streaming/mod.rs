@@ -164,7 +164,7 @@ impl LineBuffer {
     /// The complete lines of `pending + chunk` as text; the rest stays pending. On a UTF-8
     /// error nothing changes.
     fn push(&mut self, chunk: &[u8]) -> Result<String, StreamError> {
-        let split = match chunk.iter().rposition(|&b| b == b'\n') {
+        let split = match memchr::memrchr(b'\n', chunk) {
             Some(i) => i + 1,
             None => {
                 self.pending.extend_from_slice(chunk);
