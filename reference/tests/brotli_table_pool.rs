@@ -1,19 +1,20 @@
-//! The frame encoder's reused match-hash table changes no output byte (issue 22,
-//! FRAME-COMPRESS): `m2m_reference::wire::brotli::compress_raw` at quality 5 / window 22, whose
-//! pooled table is overwritten with random words before every call, against the brotli crate's
-//! standard encoder with fresh zero-filled tables (what the reference used before, proven
-//! identical to upstream by the side-by-side tests).
+//! The Brotli encoder's pooled tables change no output byte (issues 21 and 22):
+//! `m2m_reference::wire::brotli::compress_raw`, whose pooled tables are overwritten with random
+//! words before every call, against the brotli crate's standard encoder with fresh zero-filled
+//! tables (what the reference used before, proven identical to upstream by the side-by-side
+//! tests), at the frame payload's quality 5 (the match-hash table) and the text format's
+//! quality 11 (the binary-tree forest), both at window 22.
 
-use std::io::Write as _;
-
-use m2m_reference::wire::brotli::{compress_raw, table_pool};
+use m2m_reference::wire::brotli::{compress_raw, table_pool, TEXT_LGWIN, TEXT_QUALITY};
 use m2m_reference::wire::frame::{PAYLOAD_LGWIN, PAYLOAD_QUALITY};
+
+/// The two parameter sets that use the pool: (quality, window).
+const FRAME: (u32, u32) = (PAYLOAD_QUALITY, PAYLOAD_LGWIN);
+const TEXT: (u32, u32) = (TEXT_QUALITY, TEXT_LGWIN);
 
 /// The oracle: brotli's own writer with its standard (zero-filling) allocator.
 fn fresh(data: &[u8], quality: u32, lgwin: u32) -> Vec<u8> {
-    let mut writer = brotli::CompressorWriter::new(Vec::new(), 4096, quality, lgwin);
-    writer.write_all(data).unwrap();
-    writer.into_inner()
+    m2m_brotli_enc::compress_unpooled(data, quality, lgwin)
 }
 
 /// xorshift64*: a reproducible stream of words.
@@ -57,48 +58,85 @@ fn input(rng: &mut Rng, max_len: usize) -> Vec<u8> {
     out
 }
 
-fn check(data: &[u8], seed: u64) {
-    table_pool::scramble(seed);
-    let got = compress_raw(data, PAYLOAD_QUALITY, PAYLOAD_LGWIN);
-    let want = fresh(data, PAYLOAD_QUALITY, PAYLOAD_LGWIN);
+fn check(data: &[u8], seed: u64, (quality, lgwin): (u32, u32)) {
+    table_pool::scramble(seed, &table_pool::pooled_lens(quality, lgwin, data.len()));
+    let got = compress_raw(data, quality, lgwin);
+    let want = fresh(data, quality, lgwin);
     assert!(
         got == want,
-        "pooled encoder differs from a fresh one on {} bytes (seed {seed})",
+        "pooled encoder differs from a fresh one on {} bytes at quality {quality} (seed {seed})",
         data.len()
     );
 }
 
 #[test]
-fn the_frame_parameters_use_the_pool() {
-    assert!(table_pool::applies(PAYLOAD_QUALITY, PAYLOAD_LGWIN));
-    // After one encode the table went back to the pool: the next calls reuse it (and so the
-    // other tests below do exercise stale tables).
-    compress_raw(b"{\"a\":1}", PAYLOAD_QUALITY, PAYLOAD_LGWIN);
-    assert!(table_pool::pooled() >= 1);
-    // Quality 11 (the `#M2M[v3.0]` text format) never touches the pool.
-    assert!(!table_pool::applies(11, 22));
+fn which_encodes_use_the_pool() {
+    let (q, w) = FRAME;
+    assert_eq!(
+        table_pool::pooled_lens(q, w, 10 << 20),
+        [table_pool::BUCKETS_LEN]
+    );
+    let (q, w) = TEXT;
+    let forest = 2 << TEXT_LGWIN;
+    let h10 = [table_pool::H10_BUCKETS_LEN, forest];
+    assert_eq!(table_pool::pooled_lens(q, w, 0), h10);
+    let max = table_pool::FOREST_INPUT_MAX;
+    assert_eq!(table_pool::pooled_lens(q, w, max), h10);
+    assert!(table_pool::pooled_lens(q, w, max + 1).is_empty());
+    assert!(table_pool::pooled_lens(9, 22, 100).is_empty());
+    // After one encode of each kind its table went back to the pool: the next calls reuse it
+    // (and so the other tests below do exercise stale tables).
+    compress_raw(b"{\"a\":1}", FRAME.0, FRAME.1);
+    compress_raw(b"{\"a\":1}", TEXT.0, TEXT.1);
+    assert!(table_pool::pooled(table_pool::BUCKETS_LEN) >= 1);
+    assert!(table_pool::pooled(table_pool::H10_BUCKETS_LEN) >= 1);
+    assert!(table_pool::pooled(forest) >= 1);
+}
+
+/// Encode `count` inputs of up to `max_len` bytes for each (count, max_len) with pooled,
+/// scrambled tables; all but a few of the tables these calls pool (another test thread may hold
+/// one at that moment) must really have come from the pool.
+fn random_inputs(params: (u32, u32), seed: u64, sizes: &[(usize, usize)]) {
+    let mut rng = Rng(seed);
+    let reuses = table_pool::reuses();
+    let mut pooled = 0;
+    for &(count, max_len) in sizes {
+        for _ in 0..count {
+            let data = input(&mut rng, max_len);
+            check(&data, rng.next(), params);
+            pooled += table_pool::pooled_lens(params.0, params.1, data.len()).len() as u64;
+        }
+    }
+    let reused = table_pool::reuses() - reuses;
+    assert!(
+        reused * 10 >= pooled * 9,
+        "only {reused} of {pooled} pooled tables came from the pool"
+    );
 }
 
 #[test]
-fn random_tables_change_no_byte() {
-    let mut rng = Rng(0x5eed_0001);
-    let reuses = table_pool::reuses();
-    let mut calls = 0;
+fn random_match_hash_tables_change_no_byte() {
     // Mostly frame-sized inputs, some beyond the encoder's 64 KiB input block and ring buffer
     // steps.
-    for (count, max_len) in [(1500, 300), (1000, 4096), (150, 70_000), (12, 600_000)] {
-        for _ in 0..count {
-            let data = input(&mut rng, max_len);
-            check(&data, rng.next());
-            calls += 1;
-        }
-    }
-    // The scrambled tables were really used: all but a few calls (another test thread may
-    // hold a table at that moment) took theirs from the pool.
-    let reused = table_pool::reuses() - reuses;
-    assert!(
-        reused * 10 >= calls * 9,
-        "only {reused} of {calls} encodes reused a table"
+    random_inputs(
+        FRAME,
+        0x5eed_0001,
+        &[(1500, 300), (1000, 4096), (150, 70_000), (12, 600_000)],
+    );
+}
+
+#[test]
+fn random_forests_change_no_byte() {
+    // Up to the largest input that takes a pooled forest (beyond one 64 KiB input block).
+    random_inputs(
+        TEXT,
+        0x5eed_0011,
+        &[
+            (600, 300),
+            (250, 4096),
+            (25, 70_000),
+            (4, table_pool::FOREST_INPUT_MAX),
+        ],
     );
 }
 
@@ -117,10 +155,18 @@ fn vector_and_bench_files_change_no_byte() {
                 if p.is_dir() {
                     stack.push(p);
                 } else if let Ok(bytes) = std::fs::read(&p) {
-                    check(&bytes, seen as u64 + 7);
-                    // Each line alone: the short payloads frames really carry.
+                    check(&bytes, seen as u64 + 7, FRAME);
+                    // Quality 11 is slow: whole files up to 16 KiB here, longer random
+                    // inputs up to the pool's bound in `random_forests_change_no_byte`.
+                    if bytes.len() <= 16 * 1024 {
+                        check(&bytes, seen as u64 + 8, TEXT);
+                    }
+                    // Each line alone: the short payloads frames and texts really carry.
                     for line in bytes.split(|&b| b == b'\n').take(200) {
-                        check(line, line.len() as u64 + 11);
+                        check(line, line.len() as u64 + 11, FRAME);
+                    }
+                    for line in bytes.split(|&b| b == b'\n').take(5) {
+                        check(line, line.len() as u64 + 12, TEXT);
                     }
                     seen += 1;
                 }
