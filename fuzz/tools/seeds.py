@@ -120,7 +120,7 @@ def main():
                 lines = [json.dumps(st["send"]) if not isinstance(st["send"], str) else st["send"]
                          for st in inp.get("steps") or [] if isinstance(st, dict) and "send" in st]
                 if lines:
-                    put(out, "molt", "\n".join(lines) + "\n")
+                    put(out, "molt_hub", "\n".join(lines) + "\n")
             elif op == "molt.peer.run":
                 lines = []
                 for st in inp.get("steps") or []:

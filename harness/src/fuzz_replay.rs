@@ -45,6 +45,7 @@ pub const TARGETS: &[(&str, Option<&str>)] = &[
         Some("the vector loader is part of the harness, not of a testee"),
     ),
     ("molt", None),
+    ("molt_hub", None),
     ("sse_decode", None),
     ("wire_roundtrip", None),
     ("frame_roundtrip", None),
@@ -186,6 +187,8 @@ pub fn requests(target: &str, file: &Path, data: &[u8]) -> Vec<(&'static str, Va
         }
         "molt" => {
             out.push(("molt.peer.run", json!({ "steps": [{ "send_hex": hex }] })));
+        }
+        "molt_hub" => {
             if let Some(s) = text {
                 let mut steps = vec![json!({ "open": "a" })];
                 steps.extend(
