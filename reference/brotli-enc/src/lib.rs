@@ -1,5 +1,5 @@
 //! The reference's Brotli encoder call (`m2m_reference::wire::brotli::compress_raw`): the
-//! brotli crate's encoder, with the pool of [`table_pool`] for its largest table, whose output is
+//! brotli crate's encoder, with the pool of [`table_pool`] for its largest tables, whose output is
 //! byte-identical to brotli's standard encoder.
 //!
 //! Why a crate of its own: the encoder is generic over its allocator, so all of its code is

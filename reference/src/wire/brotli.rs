@@ -13,7 +13,7 @@ pub const TEXT_LGWIN: u32 = 22;
 /// Compress `data` to a raw Brotli stream with the given quality and window, as one stream
 /// without metadata blocks. [WIRE-BROTLI-003]
 ///
-/// The encoder's largest table comes from a pool where that leaves the bytes unchanged (the
+/// The encoder's largest tables come from a pool where that leaves the bytes unchanged (the
 /// frame payload's quality 5, and quality 10 and 11 for inputs up to
 /// [`table_pool::FOREST_INPUT_MAX`] bytes); see [`table_pool`]. The call lives in the crate
 /// `m2m-brotli-enc` (`reference/brotli-enc`), which fuzz builds instrument on their own.
