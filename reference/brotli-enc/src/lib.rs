@@ -129,12 +129,6 @@ pub mod table_pool {
         }
     }
 
-    /// True when an encode with these parameters and an input of `input_len` bytes uses the
-    /// pool.
-    pub fn applies(quality: u32, lgwin: u32, input_len: usize) -> bool {
-        !pooled_lens(quality, lgwin, input_len).is_empty()
-    }
-
     /// Memory handed to the encoder: a boxed slice.
     #[derive(Default)]
     pub struct Table<T>(Box<[T]>);
