@@ -1,9 +1,10 @@
 //! The Brotli encoder's pooled tables change no output byte (issues 21 and 22):
-//! `m2m_reference::wire::brotli::compress_raw`, whose pooled tables are overwritten with random
-//! words before every call, against the brotli crate's standard encoder with fresh zero-filled
-//! tables (what the reference used before, proven identical to upstream by the side-by-side
-//! tests), at the frame payload's quality 5 (the match-hash table) and the text format's
-//! quality 11 (the binary-tree forest), both at window 22.
+//! `m2m_reference::wire::brotli::compress_raw`, whose pooled tables are overwritten with
+//! pseudo-random words before the call that takes them, against the brotli crate's standard
+//! encoder with fresh zero-filled tables (what the reference used before, proven identical to
+//! upstream by the side-by-side tests), at the frame payload's quality 5 (the match-hash table)
+//! and the text format's quality 11 (the hasher's buckets and binary-tree forest), both at
+//! window 22.
 
 use m2m_reference::wire::brotli::{compress_raw, table_pool, TEXT_LGWIN, TEXT_QUALITY};
 use m2m_reference::wire::frame::{PAYLOAD_LGWIN, PAYLOAD_QUALITY};
