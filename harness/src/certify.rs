@@ -203,8 +203,7 @@ pub fn certify(
         ..TargetOptions::default()
     };
     let (first, info, target_opts) = start_target_with(&opts.target, wanted)?;
-    let mut targets = vec![first];
-    for _ in 1..jobs {
+    let another = || -> Result<Box<dyn Target>, CertifyError> {
         let (t, i, _) = start_target_with(&opts.target, wanted)?;
         if i.ops != info.ops || i.name != info.name {
             return Err(CertifyError::InconsistentHello(format!(
@@ -212,8 +211,23 @@ pub fn certify(
                 info.name, info.version, i.name, i.version
             )));
         }
-        targets.push(t);
+        Ok(t)
+    };
+    let mut targets = vec![first];
+    for _ in 1..jobs {
+        targets.push(another()?);
     }
+    // With several jobs, the cases that wait in real time get an instance of their own, so
+    // that their waits overlap the other cases. [TESTEE-RUN-004]
+    let waits = suite
+        .cases
+        .iter()
+        .any(|c| c.waits() && run::selected(c, &opts.filters));
+    let mut waiter = if jobs >= 2 && waits {
+        Some(another()?)
+    } else {
+        None
+    };
     let run_opts = RunOptions {
         filters: opts.filters.clone(),
         policy: Policy {
@@ -222,7 +236,12 @@ pub fn certify(
         known_failures: known,
     };
     let started = Instant::now();
-    let mut results = run::run_all_jobs(&suite.cases, &mut targets, &info, &run_opts, progress);
+    let mut results = match waiter.as_deref_mut() {
+        Some(w) => {
+            run::run_all_jobs_with_waiter(&suite.cases, &mut targets, w, &info, &run_opts, progress)
+        }
+        None => run::run_all_jobs(&suite.cases, &mut targets, &info, &run_opts, progress),
+    };
     let elapsed = started.elapsed();
     let (mut uncoverable, mut unexplained) = (Vec::new(), 0);
     if opts.update_known_failures {

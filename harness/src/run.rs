@@ -153,9 +153,10 @@ pub fn run_all(
         .filter(|c| selected(c, &opts.filters))
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let order: Vec<usize> = (0..chosen.len()).collect();
     let slots = std::cell::RefCell::new(empty_slots(chosen.len()));
     let progress = std::cell::RefCell::new(progress);
-    drive(&chosen, &next, target, info, opts, &|i, r| {
+    drive(&chosen, &order, &next, target, info, opts, &|i, r| {
         (progress.borrow_mut())(&r);
         slots.borrow_mut()[i] = Some(r);
     });
@@ -179,26 +180,63 @@ pub fn run_all_jobs(
     targets: &mut [Box<dyn Target>],
     info: &TesteeInfo,
     opts: &RunOptions,
+    progress: impl FnMut(&CaseResult),
+) -> Vec<CaseResult> {
+    run_all_instances(cases, targets, None, info, opts, progress)
+}
+
+/// [`run_all_jobs`], with one more instance, `waiter`, that runs only the cases flagged
+/// [`WAITS`](crate::vectors::WAITS) (they spend their time waiting in real time, such as for a
+/// server's idle timeout) while the jobs run all the others, so that a wait overlaps work
+/// instead of holding a job. Results still come back in case order. [TESTEE-RUN-004]
+pub fn run_all_jobs_with_waiter(
+    cases: &[Case],
+    targets: &mut [Box<dyn Target>],
+    waiter: &mut (dyn Target + 'static),
+    info: &TesteeInfo,
+    opts: &RunOptions,
+    progress: impl FnMut(&CaseResult),
+) -> Vec<CaseResult> {
+    run_all_instances(cases, targets, Some(waiter), info, opts, progress)
+}
+
+fn run_all_instances(
+    cases: &[Case],
+    targets: &mut [Box<dyn Target>],
+    mut waiter: Option<&mut (dyn Target + 'static)>,
+    info: &TesteeInfo,
+    opts: &RunOptions,
     mut progress: impl FnMut(&CaseResult),
 ) -> Vec<CaseResult> {
     use std::sync::atomic::AtomicUsize;
     use std::sync::mpsc;
 
-    if let [only] = targets {
-        return run_all(cases, only.as_mut(), info, opts, progress);
-    }
     let chosen: Vec<&Case> = cases
         .iter()
         .filter(|c| selected(c, &opts.filters))
         .collect();
-    let next = AtomicUsize::new(0);
+    let (waiting, working): (Vec<usize>, Vec<usize>) =
+        (0..chosen.len()).partition(|&i| waiter.is_some() && chosen[i].waits());
+    if waiting.is_empty() {
+        if let Some(w) = waiter.take() {
+            w.shutdown();
+        }
+        if let [only] = targets {
+            return run_all(cases, only.as_mut(), info, opts, progress);
+        }
+    }
+    let (next, next_waiting) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let mut slots = empty_slots(chosen.len());
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel::<(usize, CaseResult)>();
-        for target in targets.iter_mut() {
-            let (tx, next, chosen) = (tx.clone(), &next, &chosen);
+        let lanes = targets
+            .iter_mut()
+            .map(|t| (t.as_mut(), &working, &next))
+            .chain(waiter.as_deref_mut().map(|w| (w, &waiting, &next_waiting)));
+        for (target, order, next) in lanes {
+            let (tx, chosen) = (tx.clone(), &chosen);
             scope.spawn(move || {
-                drive(chosen, next, target.as_mut(), info, opts, &|i, r| {
+                drive(chosen, order, next, target, info, opts, &|i, r| {
                     let _ = tx.send((i, r));
                 });
             });
@@ -210,14 +248,19 @@ pub fn run_all_jobs(
         }
     });
     targets.iter_mut().for_each(|t| t.shutdown());
+    if let Some(w) = waiter {
+        w.shutdown();
+    }
     slots.into_iter().flatten().collect()
 }
 
-/// Run cases `chosen[next..]` on one target, taking each next index from `next` (shared by the
-/// instances of a `--jobs` run), and hand every result to `emit` with its index. A case the
-/// known-failures list skips, or whose op the testee did not list, is decided without the target.
+/// Run the cases `chosen[order[next..]]` on one target, taking each next position from `next`
+/// (shared by the instances of a `--jobs` run), and hand every result to `emit` with its index
+/// in `chosen`. A case the known-failures list skips, or whose op the testee did not list, is
+/// decided without the target.
 fn drive(
     chosen: &[&Case],
+    order: &[usize],
     next: &std::sync::atomic::AtomicUsize,
     target: &mut dyn Target,
     info: &TesteeInfo,
@@ -231,8 +274,9 @@ fn drive(
         r
     };
     let mut feed = || loop {
-        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let case = *chosen.get(i)?;
+        let position = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let i = *order.get(position)?;
+        let case = chosen[i];
         if let Some(entry) = opts.known_failures.as_ref().and_then(|k| k.skip(&case.id)) {
             emit(i, skipped(case, entry));
             continue;

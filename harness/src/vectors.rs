@@ -137,10 +137,21 @@ impl Tolerance {
     }
 }
 
+/// The flag of a case that spends its time waiting in real time (for a server's idle timeout,
+/// say) rather than computing. A `certify --jobs N` run with N ≥ 2 gives such cases one more
+/// instance of the target, beside the jobs, so that the wait overlaps the other cases
+/// (vectors/README.md, "Cases that wait"). [TESTEE-RUN-004]
+pub const WAITS: &str = "WAITS";
+
 impl Case {
     /// `chapter::id`, the name used by `cargo test` and `--filter`.
     pub fn name(&self) -> String {
         format!("{}::{}", self.chapter, self.id)
+    }
+
+    /// Whether the case is flagged [`WAITS`].
+    pub fn waits(&self) -> bool {
+        self.flags.iter().any(|f| f == WAITS)
     }
 }
 
