@@ -14,6 +14,8 @@
 //!   [H3-0RTT-002]
 //! - The idle timeout is advertised as `max_idle_timeout`; the client may migrate.
 //!   [H3-IDLE-001] [H3-MIGRATE-001]
+//! - At most [`Limits::max_connections`] connections are served at once; a handshake past it is
+//!   refused with CONNECTION_REFUSED instead of being queued.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -128,9 +130,20 @@ pub async fn serve(
         socket,
         Arc::new(quinn::TokioRuntime),
     )?;
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     while let Some(incoming) = endpoint.accept().await {
+        // At most `max_connections` at once, as over HTTP/1.1; past it a new connection is
+        // refused at once (CONNECTION_REFUSED) rather than queued, so a flood of handshakes
+        // holds no memory. The slot is held until the connection's task ends.
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            incoming.refuse();
+            continue;
+        };
         let handler = Arc::clone(&handler);
-        tokio::spawn(connection(incoming, limits, handler));
+        tokio::spawn(async move {
+            connection(incoming, limits, handler).await;
+            drop(slot);
+        });
     }
     Ok(())
 }
@@ -282,6 +295,15 @@ pub struct Loopback {
 impl Loopback {
     /// Start one on `127.0.0.1:0` with `handler` and the idle timeout `idle`.
     pub fn start(handler: Arc<Handler>, idle: Duration) -> Result<Self, String> {
+        Self::start_with(handler, idle, Limits::default())
+    }
+
+    /// [`Loopback::start`] with other [`Limits`].
+    pub fn start_with(
+        handler: Arc<Handler>,
+        idle: Duration,
+        limits: Limits,
+    ) -> Result<Self, String> {
         let identity = Identity::self_signed()?;
         let fingerprint = identity.fingerprint();
         let config = server_config(identity, idle)?;
@@ -296,7 +318,7 @@ impl Loopback {
         let thread = std::thread::spawn(move || {
             runtime.block_on(async move {
                 tokio::select! {
-                    _ = serve(socket, config, Limits::default(), handler) => {}
+                    _ = serve(socket, config, limits, handler) => {}
                     _ = stopped => {}
                 }
             });
