@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Robustness suite (issue 18): attack the reference CLI and testee, its HTTP servers
-# (`m2m-ref server`, `serve-testee --http` of m2m-ref and m2m-conformance), the Molt hub
+# (`m2m-ref server`, `serve-testee --http` of m2m-ref and m2m-conformance), its HTTP/3 server
+# (`m2m-ref server --h3`: a UDP flood while the http and h3 chapters play), the Molt hub
 # (`m2m-molt hub`) and the harness (against crashing, hanging, garbage, wrong-id, flooding and
 # closed-stdout testees); measure peak memory and time; assert the thresholds of the issue's
 # "Done when" list; write reports/robustness.md.
