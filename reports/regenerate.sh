@@ -5,7 +5,8 @@
 #   reports/m2m-protocol-0.4.0-server/  upstream 0.4.0's HTTP server API through m2m-http (security on)
 #   reports/m2m-protocol-0.4.0-server-no-security/, -server-model/  the same with --no-security, --model
 #   reports/m2m-protocol-0.4.0-h3/      the same router over HTTP/3 through upstream's QuicTransport (--quic)
-#   reports/matrix.html                 requirement × implementation matrix of the three
+#   reports/matrix.html                 requirement × implementation matrix: the reference,
+#                                       upstream's library (stdin), its server over HTTP/1.1 and over HTTP/3
 #   reports/differential/               differential run of the reference against upstream 0.4.0
 #                                       (seed 1, 200 cases per op; its hand triage is kept)
 # Usage: bash reports/regenerate.sh        (builds the adapter first: ~5 min the first time)
@@ -72,4 +73,5 @@ h3addr=$(sed -n 's|.*listening on https://\([^ ]*\) (HTTP/3).*|\1|p' <<<"$h3line
 rm -f "$h3log"
 
 "$harness" report matrix reports/reference/report.json reports/m2m-protocol-0.4.0/report.json \
-  reports/m2m-protocol-0.4.0-server/report.json -o reports/matrix.html
+  reports/m2m-protocol-0.4.0-server/report.json reports/m2m-protocol-0.4.0-h3/report.json \
+  -o reports/matrix.html
