@@ -30,7 +30,13 @@ pub fn collect(root: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
             continue;
         }
         for entry in walkdir::WalkDir::new(&start).sort_by_file_name() {
-            let entry = entry.map_err(std::io::Error::other)?;
+            // A file that vanishes between the listing and the read (a fuzz campaign rewriting
+            // its corpus, say) is not part of the snapshot; any other error is.
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) if vanished(e.io_error()) => continue,
+                Err(e) => return Err(std::io::Error::other(e)),
+            };
             if !entry.file_type().is_file() {
                 continue;
             }
@@ -48,11 +54,19 @@ pub fn collect(root: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
             if hidden || EXCLUDED.iter().any(|x| rel.starts_with(&format!("{x}/"))) {
                 continue;
             }
-            files.push((rel, std::fs::read(entry.path())?));
+            match std::fs::read(entry.path()) {
+                Ok(bytes) => files.push((rel, bytes)),
+                Err(e) if vanished(Some(&e)) => continue,
+                Err(e) => return Err(e),
+            }
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
+}
+
+fn vanished(e: Option<&std::io::Error>) -> bool {
+    e.is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// `sha256:<hex>` over every (path, bytes) pair in order: the path, a NUL, the length as a
