@@ -1,6 +1,8 @@
 //! Embeds the suite data (spec, vectors, models, fuzz corpora, bench profile) into the harness
 //! binary, so an installed `m2m-conformance` needs no checkout (see `src/suite_data.rs`): a
-//! gzipped tar in OUT_DIR, and its content hash in `M2M_SUITE_HASH`.
+//! gzipped tar in OUT_DIR for certification and another for the fuzz corpora, the content
+//! hash of all of it in `M2M_SUITE_HASH` and of each archive in `M2M_SUITE_CERT_HASH` and
+//! `M2M_SUITE_CORPUS_HASH`.
 
 #[path = "src/suite_files.rs"]
 #[allow(dead_code)]
@@ -21,10 +23,25 @@ fn main() {
     println!("cargo:rerun-if-changed=src/suite_files.rs");
     let files = suite_files::collect(&root).expect("reading the suite data");
     let hash = suite_files::hash(&files);
+    // Two archives: what certification reads, unpacked on first use, and the fuzz corpora,
+    // unpacked only for `fuzz-replay`. Each has its own hash to verify an unpacked copy by.
+    let (corpus, cert): (Vec<_>, Vec<_>) = files
+        .iter()
+        .cloned()
+        .partition(|(name, _)| suite_files::is_corpus(name));
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
-    write_archive(&out.join("suite.tar.gz"), &files).expect("writing the suite archive");
+    write_archive(&out.join("suite.tar.gz"), &cert).expect("writing the suite archive");
+    write_archive(&out.join("corpus.tar.gz"), &corpus).expect("writing the corpus archive");
     println!("cargo:rustc-env=M2M_SUITE_HASH={hash}");
     println!("cargo:rustc-env=M2M_SUITE_FILES={}", files.len());
+    println!(
+        "cargo:rustc-env=M2M_SUITE_CERT_HASH={}",
+        suite_files::hash(&cert)
+    );
+    println!(
+        "cargo:rustc-env=M2M_SUITE_CORPUS_HASH={}",
+        suite_files::hash(&corpus)
+    );
 }
 
 /// A deterministic tar (fixed mode, owner and time) of the files, gzipped.

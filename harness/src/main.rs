@@ -174,7 +174,8 @@ struct CertifyArgs {
     #[arg(long, requires = "known_failures")]
     update_known_failures: bool,
     /// Run this many testee instances at once (`ref` and `stdin:` targets; default: one per
-    /// CPU core for those, 1 for the others).
+    /// CPU core for those, 1 for the others). With 2 or more, one extra instance runs the cases
+    /// flagged WAITS (they wait out a timeout) beside the others.
     #[arg(long, short)]
     jobs: Option<usize>,
     /// Requests written to each `stdin:` testee before the oldest is answered (1: one at a
@@ -297,6 +298,9 @@ fn with_suite(root: &SuiteRoot, command: Command) -> ExitCode {
             Err(e) => return setup_error(e),
         };
         let dirs = if a.corpus.is_empty() {
+            if let Err(e) = root.corpora() {
+                return setup_error(e);
+            }
             vec![
                 root.dir.join("fuzz/corpus"),
                 root.dir.join("fuzz/regressions"),

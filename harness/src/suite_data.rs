@@ -9,18 +9,29 @@
 //! 2. `$M2M_CONFORMANCE_ROOT`;
 //! 3. the embedded data, unpacked once into a cache folder named by its hash
 //!    (`$M2M_CONFORMANCE_CACHE`, else the user's cache folder, else the temporary folder), so
-//!    testees can open model files by path.
+//!    testees can open model files by path. The fuzz corpora (about 29,000 small files) are
+//!    unpacked there only when `fuzz-replay` first needs them ([`SuiteRoot::corpora`]).
 //!
 //! Every report records the hash of the data it ran ([`SuiteRoot::hash`]): the same files give
 //! the same hash, embedded or not.
 
 use std::path::{Path, PathBuf};
 
-/// The embedded suite data: a gzipped tar.
+/// The embedded suite data without the fuzz corpora: a gzipped tar.
 static ARCHIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/suite.tar.gz"));
 
-/// Content hash of the embedded data (`sha256:<hex>`).
+/// The embedded fuzz corpora (`fuzz/corpus`, `fuzz/regressions`): a gzipped tar, unpacked only
+/// when `fuzz-replay` needs them ([`SuiteRoot::corpora`]).
+static CORPUS_ARCHIVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/corpus.tar.gz"));
+
+/// Content hash of the embedded data (`sha256:<hex>`), corpora included.
 pub const EMBEDDED_HASH: &str = env!("M2M_SUITE_HASH");
+
+/// Content hash of [`ARCHIVE`]'s files, which an unpacked copy is checked against on every use.
+const CERT_HASH: &str = env!("M2M_SUITE_CERT_HASH");
+
+/// Content hash of [`CORPUS_ARCHIVE`]'s files.
+const CORPUS_HASH: &str = env!("M2M_SUITE_CORPUS_HASH");
 
 /// Number of embedded files.
 pub const EMBEDDED_FILES: &str = env!("M2M_SUITE_FILES");
@@ -115,7 +126,7 @@ impl SuiteRoot {
 
     fn embedded_in(cache: &Path) -> Result<SuiteRoot, SuiteDataError> {
         let dir = unpack(cache)?;
-        if SuiteRoot::from_dir(&dir, "the cache")?.hash != EMBEDDED_HASH {
+        if cert_hash(&dir)? != CERT_HASH {
             eprintln!(
                 "warning: the unpacked suite in {} was modified; unpacking it again",
                 dir.display()
@@ -125,12 +136,12 @@ impl SuiteRoot {
                 source,
             })?;
             let dir = unpack(cache)?;
-            let hash = SuiteRoot::from_dir(&dir, "the cache")?.hash;
-            if hash != EMBEDDED_HASH {
+            let hash = cert_hash(&dir)?;
+            if hash != CERT_HASH {
                 return Err(SuiteDataError::Io {
                     what: format!("verifying the unpacked suite in {}", dir.display()),
                     source: std::io::Error::other(format!(
-                        "its hash {hash} differs from the embedded {EMBEDDED_HASH}"
+                        "its hash {hash} differs from the embedded {CERT_HASH}"
                     )),
                 });
             }
@@ -140,6 +151,79 @@ impl SuiteRoot {
             hash: EMBEDDED_HASH.to_owned(),
             source: "embedded".to_owned(),
         })
+    }
+}
+
+impl SuiteRoot {
+    /// Make sure the fuzz corpora are in [`SuiteRoot::dir`]: for the embedded data, unpack them
+    /// next to the rest on first use (and again if the copy there was edited); a `--root` or
+    /// `$M2M_CONFORMANCE_ROOT` folder is taken as it is.
+    pub fn corpora(&self) -> Result<(), SuiteDataError> {
+        if self.source != "embedded" {
+            return Ok(());
+        }
+        unpack_corpora(&self.dir)
+    }
+}
+
+/// The hash of the files of `dir` that [`ARCHIVE`] holds (every part but the corpora).
+fn cert_hash(dir: &Path) -> Result<String, SuiteDataError> {
+    part_hash(dir, &crate::suite_files::cert_parts())
+}
+
+fn part_hash(dir: &Path, parts: &[&str]) -> Result<String, SuiteDataError> {
+    let files =
+        crate::suite_files::collect_parts(dir, parts).map_err(|source| SuiteDataError::Io {
+            what: format!("reading {}", dir.display()),
+            source,
+        })?;
+    Ok(crate::suite_files::hash(&files))
+}
+
+/// Unpack [`CORPUS_ARCHIVE`] into `dir/fuzz` unless an unedited copy is there. Unpacks into a
+/// private folder first and renames its `fuzz` into place, so concurrent runs never see half
+/// of it.
+fn unpack_corpora(dir: &Path) -> Result<(), SuiteDataError> {
+    unpack_corpora_from(dir, CORPUS_ARCHIVE, CORPUS_HASH)
+}
+
+fn unpack_corpora_from(dir: &Path, archive: &[u8], hash: &str) -> Result<(), SuiteDataError> {
+    let fuzz = dir.join("fuzz");
+    if fuzz.is_dir() {
+        if part_hash(dir, crate::suite_files::CORPUS_PARTS)? == hash {
+            return Ok(());
+        }
+        eprintln!(
+            "warning: the unpacked fuzz corpora in {} were modified; unpacking them again",
+            fuzz.display()
+        );
+        std::fs::remove_dir_all(&fuzz).map_err(|source| SuiteDataError::Io {
+            what: format!("removing the modified copy {}", fuzz.display()),
+            source,
+        })?;
+    }
+    let io = |what: String| move |source| SuiteDataError::Io { what, source };
+    let tmp = dir.join(format!(".unpack-corpora-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let gz = flate2::read::GzDecoder::new(archive);
+    tar::Archive::new(gz).unpack(&tmp).map_err(io(format!(
+        "unpacking the embedded fuzz corpora into {}",
+        tmp.display()
+    )))?;
+    let moved = if tmp.join("fuzz").is_dir() {
+        std::fs::rename(tmp.join("fuzz"), &fuzz)
+    } else {
+        Ok(()) // a suite without corpora
+    };
+    let _ = std::fs::remove_dir_all(&tmp);
+    match moved {
+        Ok(()) => Ok(()),
+        // Another run got there first with the same content.
+        Err(_) if fuzz.is_dir() => Ok(()),
+        Err(e) => Err(SuiteDataError::Io {
+            what: format!("moving the unpacked fuzz corpora to {}", fuzz.display()),
+            source: e,
+        }),
     }
 }
 
@@ -153,8 +237,8 @@ fn cache_dir() -> PathBuf {
         .join("m2m-conformance")
 }
 
-/// Unpack the embedded archive into `cache/suite-<hash prefix>` unless a complete copy is
-/// there. Unpacks into a private folder first and renames it, so concurrent runs never see a
+/// Unpack the embedded archive (all but the corpora) into `cache/suite-<hash prefix>` unless a
+/// complete copy is there. Unpacks into a private folder first and renames it, so concurrent runs never see a
 /// half-written suite.
 fn unpack(cache: &Path) -> Result<PathBuf, SuiteDataError> {
     let hex = EMBEDDED_HASH.trim_start_matches("sha256:");
@@ -202,13 +286,19 @@ mod tests {
         assert_eq!(from_dir.hash, EMBEDDED_HASH);
         let cache = tempfile_dir();
         let dir = unpack(&cache).unwrap();
+        // The corpora are not unpacked until asked for; then the copy hashes the same.
+        assert!(!dir.join("fuzz").exists());
+        assert_eq!(cert_hash(&dir).unwrap(), CERT_HASH);
+        let root = SuiteRoot::embedded_in(&cache).unwrap();
+        root.corpora().unwrap();
         let unpacked = SuiteRoot::from_dir(&dir, "--root").unwrap();
         assert_eq!(
             unpacked.hash, EMBEDDED_HASH,
             "the unpacked copy hashes the same"
         );
-        // A second unpack reuses the copy.
+        // A second unpack reuses the copy, corpora and all.
         assert_eq!(unpack(&cache).unwrap(), dir);
+        root.corpora().unwrap();
         // A copy edited after unpacking is not trusted: embedded() replaces it.
         let one = std::fs::read_dir(dir.join("vectors/varint"))
             .unwrap()
@@ -219,11 +309,54 @@ mod tests {
         std::fs::write(&one, "cases: []\n").unwrap();
         assert_ne!(SuiteRoot::from_dir(&dir, "t").unwrap().hash, EMBEDDED_HASH);
         let again = SuiteRoot::embedded_in(&cache).unwrap();
-        assert_eq!(
-            SuiteRoot::from_dir(&again.dir, "t").unwrap().hash,
-            EMBEDDED_HASH
-        );
+        assert_eq!(cert_hash(&again.dir).unwrap(), CERT_HASH);
         let _ = std::fs::remove_dir_all(cache);
+    }
+
+    /// Corpora are unpacked once, kept while unedited and unpacked again once edited (on a
+    /// small archive: the real one takes tens of seconds to write out).
+    #[test]
+    fn edited_corpora_are_unpacked_again() {
+        let files = vec![
+            ("fuzz/corpus/t/a".to_owned(), b"one".to_vec()),
+            ("fuzz/regressions/t/b".to_owned(), b"two".to_vec()),
+        ];
+        let hash = crate::suite_files::hash(&files);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        {
+            let mut tar = tar::Builder::new(&mut gz);
+            for (name, bytes) in &files {
+                let mut header = tar::Header::new_gnu();
+                header.set_size(bytes.len() as u64);
+                header.set_mode(0o644);
+                header.set_cksum();
+                tar.append_data(&mut header, name, bytes.as_slice())
+                    .unwrap();
+            }
+            tar.finish().unwrap();
+        }
+        let archive = gz.finish().unwrap();
+        let dir = std::env::temp_dir().join(format!("m2m-corpora-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let corpus_hash = |d: &Path| part_hash(d, crate::suite_files::CORPUS_PARTS).unwrap();
+
+        unpack_corpora_from(&dir, &archive, &hash).unwrap();
+        assert_eq!(corpus_hash(&dir), hash);
+        // Kept as it is while unedited (a marker file there survives).
+        std::fs::write(dir.join("fuzz/.kept"), "").unwrap();
+        unpack_corpora_from(&dir, &archive, &hash).unwrap();
+        assert!(
+            dir.join("fuzz/.kept").exists(),
+            "an unedited copy was unpacked again"
+        );
+        // Edited: unpacked again.
+        std::fs::write(dir.join("fuzz/corpus/t/a"), "edited").unwrap();
+        assert_ne!(corpus_hash(&dir), hash);
+        unpack_corpora_from(&dir, &archive, &hash).unwrap();
+        assert_eq!(corpus_hash(&dir), hash);
+        assert!(!dir.join("fuzz/.kept").exists());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-/// The parts of the repository a certification needs, relative to its root: each directory
-/// whole (minus the excluded subdirectories), and single files.
+/// The parts of the suite data, relative to the repository's root: each directory whole (minus
+/// the excluded subdirectories), and single files. The suite hash covers them all.
 pub const PARTS: &[&str] = &[
     "spec",
     "vectors",
@@ -17,14 +17,40 @@ pub const PARTS: &[&str] = &[
     "harness/bench-profile.yaml",
 ];
 
+/// The parts only `fuzz-replay` reads: tens of thousands of small files, which the embedded
+/// suite unpacks only when they are asked for (unpacking them took most of a first run's
+/// time).
+pub const CORPUS_PARTS: &[&str] = &["fuzz/corpus", "fuzz/regressions"];
+
+/// [`PARTS`] without [`CORPUS_PARTS`]: what certification reads.
+pub fn cert_parts() -> Vec<&'static str> {
+    PARTS
+        .iter()
+        .copied()
+        .filter(|p| !CORPUS_PARTS.contains(p))
+        .collect()
+}
+
+/// Whether a suite file (path relative to the root, `/` separators) belongs to the corpora.
+pub fn is_corpus(rel: &str) -> bool {
+    CORPUS_PARTS
+        .iter()
+        .any(|p| rel.strip_prefix(p).is_some_and(|r| r.starts_with('/')))
+}
+
 /// Subdirectories left out: generators and their inputs, never read by a run.
 pub const EXCLUDED: &[&str] = &["vectors/tools", "models/tools"];
 
 /// Every file of the suite data under `root`, as (path with `/` separators, bytes), sorted by
 /// path. Hidden files and Python caches are left out.
 pub fn collect(root: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    collect_parts(root, PARTS)
+}
+
+/// [`collect`] restricted to `parts` (a subset of [`PARTS`]).
+pub fn collect_parts(root: &Path, parts: &[&str]) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
-    for part in PARTS {
+    for part in parts {
         let start = root.join(part);
         if !start.exists() {
             continue;
