@@ -8,6 +8,20 @@
 
 use m2m_reference::wire::brotli::{compress_raw, table_pool, TEXT_LGWIN, TEXT_QUALITY};
 use m2m_reference::wire::frame::{PAYLOAD_LGWIN, PAYLOAD_QUALITY};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// The pool is one per process and the test harness runs these tests on parallel threads. The
+/// tests that encode share this lock; the one that counts what sits in the pool takes it alone,
+/// or another thread could take the table it just gave back before it looks (CI saw that).
+static POOL_USERS: RwLock<()> = RwLock::new(());
+
+fn encoding() -> RwLockReadGuard<'static, ()> {
+    POOL_USERS.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn counting() -> RwLockWriteGuard<'static, ()> {
+    POOL_USERS.write().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The two parameter sets that use the pool: (quality, window).
 const FRAME: (u32, u32) = (PAYLOAD_QUALITY, PAYLOAD_LGWIN);
@@ -72,6 +86,7 @@ fn check(data: &[u8], seed: u64, (quality, lgwin): (u32, u32)) {
 
 #[test]
 fn which_encodes_use_the_pool() {
+    let _alone = counting();
     let (q, w) = FRAME;
     assert_eq!(
         table_pool::pooled_lens(q, w, 10 << 20),
@@ -98,6 +113,7 @@ fn which_encodes_use_the_pool() {
 /// scrambled tables; all but a few of the tables these calls pool (another test thread may hold
 /// one at that moment) must really have come from the pool.
 fn random_inputs(params: (u32, u32), seed: u64, sizes: &[(usize, usize)]) {
+    let _shared = encoding();
     let mut rng = Rng(seed);
     let reuses = table_pool::reuses();
     let mut pooled = 0;
@@ -143,6 +159,7 @@ fn random_forests_change_no_byte() {
 
 #[test]
 fn vector_and_bench_files_change_no_byte() {
+    let _shared = encoding();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut seen = 0;
     for dir in ["vectors", "reference/benches", "spec"] {
