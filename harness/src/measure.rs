@@ -622,7 +622,6 @@ pub fn sse_stream_of(p: &Payload) -> Option<String> {
         }
         format!("data: {ev}\n\n")
     };
-    let bpe = Tokenizer::Cl100k.bpe();
     let mut out = event(
         serde_json::json!({"role": "assistant", "content": ""}),
         serde_json::Value::Null,
@@ -632,7 +631,7 @@ pub fn sse_stream_of(p: &Payload) -> Option<String> {
     let mut pending = Vec::new();
     for id in token_native::tokenize(content, Tokenizer::Cl100k) {
         pending.push(id);
-        if let Ok(piece) = bpe.decode(pending.clone()) {
+        if let Ok(piece) = token_native::detokenize(&pending, Tokenizer::Cl100k) {
             pending.clear();
             out.push_str(&event(
                 serde_json::json!({ "content": piece }),

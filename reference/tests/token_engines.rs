@@ -1,9 +1,10 @@
-//! TokenNative's two engines agree (issue 22). tiktoken-rs, the library upstream 0.4.0 uses, is
-//! the oracle; bpe-openai is the fast engine that `token_native` uses for texts without special
-//! tokens and for decoding ordinary tokens. Checked here: both vocabularies id by id, encoding
-//! of every vector file, the claims corpus and generated Unicode text, and decoding of generated
-//! varint bytes (valid, special, unknown, truncated, overlong, non-UTF-8) with the same result
-//! or the same error.
+//! TokenNative's engine agrees with upstream's (issue 22). tiktoken-rs, the library upstream
+//! 0.4.0 uses, is the oracle; `token_native` encodes and decodes with bpe-openai and its own
+//! table of special tokens. Checked here: both vocabularies and both special-token tables id by
+//! id, encoding of every vector file, the claims corpus and generated Unicode text (with special
+//! tokens, their fragments and their neighbours), and decoding of generated varint bytes
+//! (valid, special, unknown, truncated, overlong, non-UTF-8) with the same result or the same
+//! error.
 
 use std::path::Path;
 
@@ -12,18 +13,27 @@ use m2m_reference::wire::token_native::{
     Tokenizer, PREFIX,
 };
 use proptest::prelude::*;
+use tiktoken_rs::CoreBPE;
 
 const TOKENIZERS: [Tokenizer; 2] = [Tokenizer::Cl100k, Tokenizer::O200k];
 
+/// tiktoken-rs's copy of the vocabulary `t` names.
+fn oracle(t: Tokenizer) -> &'static CoreBPE {
+    match t {
+        Tokenizer::Cl100k | Tokenizer::Llama => tiktoken_rs::cl100k_base_singleton(),
+        Tokenizer::O200k => tiktoken_rs::o200k_base_singleton(),
+    }
+}
+
 fn oracle_ids(text: &str, t: Tokenizer) -> Vec<u32> {
-    t.bpe().encode_with_special_tokens(text)
+    oracle(t).encode_with_special_tokens(text)
 }
 
 /// Detokenizing by tiktoken-rs alone: the whole sequence at once, and only when that fails the
 /// ids one by one to find the first unknown id (an id whose own bytes are not UTF-8 fails
 /// `decode` too, but its bytes exist); then the UTF-8 check.
 fn oracle_detokenize(ids: &[u32], t: Tokenizer) -> Result<String, TokenError> {
-    let bpe = t.bpe();
+    let bpe = oracle(t);
     if let Ok(text) = bpe.decode(ids.to_vec()) {
         return Ok(text);
     }
@@ -58,19 +68,35 @@ fn both_vocabularies_match_id_by_id() {
         let n = fast.num_tokens() as u32;
         assert!(n > 100_000);
         for id in 0..n {
-            let oracle: Vec<u8> = t.bpe()._decode_native_and_split(vec![id]).next().unwrap();
-            assert_eq!(fast.token_bytes(id), &oracle[..], "{t:?} id {id}");
+            let want: Vec<u8> = oracle(t)._decode_native_and_split(vec![id]).next().unwrap();
+            assert_eq!(fast.token_bytes(id), &want[..], "{t:?} id {id}");
         }
         // Past the ordinary tokens tiktoken-rs knows only special tokens, each starting with
-        // `<|`, which is why a text without `<|` can skip the special-token search.
+        // `<|` (why a text without `<|` can skip the special-token search), and exactly the
+        // ones of our table.
+        let mut specials = Vec::new();
         for id in n..n + 2_000 {
-            if let Ok(text) = t.bpe().decode(vec![id]) {
+            if let Ok(text) = oracle(t).decode(vec![id]) {
                 assert!(text.starts_with("<|"), "{t:?} id {id} is {text:?}");
+                specials.push((text, id));
             }
         }
-        for special in t.bpe().special_tokens() {
-            assert!(special.starts_with("<|"), "{special}");
-            assert!(oracle_ids(special, t).iter().all(|&id| id >= n));
+        let ours: Vec<(String, u32)> = t
+            .special_tokens()
+            .iter()
+            .map(|&(text, id)| (text.to_string(), id))
+            .collect();
+        assert_eq!(ours, specials, "{t:?}");
+        let named = oracle(t).special_tokens();
+        let ours: std::collections::HashSet<&str> =
+            ours.iter().map(|(text, _)| text.as_str()).collect();
+        assert_eq!(named, ours, "{t:?}");
+        for (text, id) in t.special_tokens() {
+            assert_eq!(oracle_ids(text, t), [*id]);
+            // None is a prefix of another (the encoder relies on it).
+            for (other, _) in t.special_tokens() {
+                assert!(other == text || !other.starts_with(text), "{other} {text}");
+            }
         }
     }
 }
@@ -124,7 +150,16 @@ fn unicode_text() -> impl Strategy<Value = String> {
         Just("12345678".to_string()),
         Just("<|endoftext|>".to_string()),
         Just("<|fim_prefix|>".to_string()),
+        Just("<|fim_middle|>".to_string()),
+        Just("<|fim_suffix|>".to_string()),
+        Just("<|endofprompt|>".to_string()),
         Just("<|".to_string()),
+        Just("|>".to_string()),
+        Just("<".to_string()),
+        Just("<|endoftext|".to_string()),
+        Just("<|endofprompt".to_string()),
+        Just("<<|endoftext|>>".to_string()),
+        Just("<|<|fim_suffix|>|>".to_string()),
         Just("{\"role\":\"user\",\"content\":".to_string()),
         "[a-zA-Z]{1,12}",
         "[ \\t]{0,3}[\\p{L}\\p{M}]{1,8}",

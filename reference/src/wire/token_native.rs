@@ -5,19 +5,21 @@
 //! padded base64 after `#TK|<id>|`. The binary mode drops the prefix and base64 and writes
 //! `[id byte][varints]`.
 //!
-//! Each vocabulary is loaded once per process, on first use, and shared afterwards (the
-//! `*_singleton` functions of tiktoken-rs); nothing here re-reads a vocabulary per call.
+//! Each vocabulary is loaded once per process, on first use, and shared afterwards; nothing
+//! here re-reads a vocabulary per call.
 //!
-//! Two engines, one answer. tiktoken-rs (the library upstream uses) is the definition: it
-//! handles special tokens and every error. bpe-openai holds the same two vocabularies with a
-//! faster pre-tokenizer and BPE (about five times faster to encode); it takes every text
-//! without `<|` (every special token of both vocabularies starts with `<|`) and decodes every
-//! id sequence of ordinary tokens that is valid UTF-8. Anything else, or any doubt, goes to
-//! tiktoken-rs. `reference/tests/token_engines.rs` checks the two agree on every vector, the
-//! claims corpus and generated Unicode text, and that both vocabularies match id by id.
+//! tiktoken-rs, the library upstream uses, is the definition. The reference encodes and
+//! decodes with bpe-openai, which holds the same two vocabularies with a faster pre-tokenizer
+//! and BPE (about five times faster to encode, and a process that never sees a special token
+//! never loads tiktoken-rs's copy, about 150 ms of CPU per testee process). Special tokens are
+//! the small table [`special_tokens`]: a text is cut at each special token, the pieces between
+//! are encoded as ordinary text, which is what tiktoken-rs's `encode_with_special_tokens`
+//! does. tiktoken-rs is the oracle in tests: `reference/tests/token_engines.rs` checks both
+//! vocabularies and the special-token table id by id against it, and that encoding and
+//! decoding agree on every vector, the claims corpus and generated Unicode text with special
+//! tokens and their fragments.
 
 use thiserror::Error;
-use tiktoken_rs::CoreBPE;
 
 use super::{b64, varint, WireError};
 
@@ -86,34 +88,47 @@ impl Tokenizer {
         }
     }
 
-    /// Load both vocabularies, in both engines, now, side by side, unless already loaded: for a caller that
-    /// would rather pay the ~150 ms before a timed run than during it (the harness's in-process
-    /// target). Later calls return at once.
+    /// Load both vocabularies now, side by side, unless already loaded: for a caller that would
+    /// rather pay the load before a timed run than during it (the harness's in-process target).
+    /// Later calls return at once.
     pub fn warm() {
         std::thread::scope(|s| {
-            s.spawn(|| (Tokenizer::O200k.bpe(), Tokenizer::O200k.fast()));
-            Tokenizer::Cl100k.bpe();
+            s.spawn(|| Tokenizer::O200k.fast());
             Tokenizer::Cl100k.fast();
         });
     }
 
-    /// The BPE vocabulary behind this id (loaded once, then shared). [TOKEN-ID-002]
-    pub fn bpe(self) -> &'static CoreBPE {
-        match self {
-            Tokenizer::Cl100k | Tokenizer::Llama => tiktoken_rs::cl100k_base_singleton(),
-            Tokenizer::O200k => tiktoken_rs::o200k_base_singleton(),
-        }
-    }
-
-    /// The same vocabulary in bpe-openai, the fast engine (ordinary tokens only; loaded once,
-    /// then shared). [TOKEN-ID-002]
+    /// The BPE vocabulary behind this id, in bpe-openai (ordinary tokens; loaded once, then
+    /// shared). [TOKEN-ID-002]
     pub fn fast(self) -> &'static bpe_openai::Tokenizer {
         match self {
             Tokenizer::Cl100k | Tokenizer::Llama => bpe_openai::cl100k_base(),
             Tokenizer::O200k => bpe_openai::o200k_base(),
         }
     }
+
+    /// The special tokens of this vocabulary: text and id (the ids past the ordinary tokens).
+    /// [TOKEN-TOK-002]
+    pub fn special_tokens(self) -> &'static [(&'static str, u32)] {
+        match self {
+            Tokenizer::Cl100k | Tokenizer::Llama => &CL100K_SPECIAL,
+            Tokenizer::O200k => &O200K_SPECIAL,
+        }
+    }
 }
+
+/// `cl100k_base`'s special tokens (tiktoken's table; checked against tiktoken-rs in
+/// `reference/tests/token_engines.rs`).
+const CL100K_SPECIAL: [(&str, u32); 5] = [
+    ("<|endoftext|>", 100_257),
+    ("<|fim_prefix|>", 100_258),
+    ("<|fim_middle|>", 100_259),
+    ("<|fim_suffix|>", 100_260),
+    ("<|endofprompt|>", 100_276),
+];
+
+/// `o200k_base`'s special tokens (as above).
+const O200K_SPECIAL: [(&str, u32); 2] = [("<|endoftext|>", 199_999), ("<|endofprompt|>", 200_018)];
 
 /// Every special token of both vocabularies starts with this; a text without it has none.
 pub(crate) const SPECIAL_START: &str = "<|";
@@ -184,13 +199,30 @@ impl From<TokenError> for WireError {
 }
 
 /// Token ids of `text`; special-token strings such as `<|endoftext|>` become their special
-/// ids. [TOKEN-TOK-001] [TOKEN-TOK-002]
+/// ids, and the text between them is encoded as ordinary text. Every special token starts with
+/// `<|` and none is a prefix of another, so the first special token is found at the first `<|`
+/// that starts one. [TOKEN-TOK-001] [TOKEN-TOK-002]
 pub fn tokenize(text: &str, tokenizer: Tokenizer) -> Vec<u32> {
-    if text.contains(SPECIAL_START) {
-        tokenizer.bpe().encode_with_special_tokens(text)
-    } else {
-        tokenizer.fast().encode(text)
+    let fast = tokenizer.fast();
+    if !text.contains(SPECIAL_START) {
+        return fast.encode(text);
     }
+    let specials = tokenizer.special_tokens();
+    let mut ids = Vec::new();
+    let mut start = 0;
+    for (at, _) in text.match_indices(SPECIAL_START) {
+        if at < start {
+            continue; // inside the special token just taken
+        }
+        let rest = &text[at..];
+        if let Some(&(special, id)) = specials.iter().find(|(s, _)| rest.starts_with(s)) {
+            ids.extend(fast.encode(&text[start..at]));
+            ids.push(id);
+            start = at + special.len();
+        }
+    }
+    ids.extend(fast.encode(&text[start..]));
+    ids
 }
 
 /// Number of tokens of `text` under `tokenizer` (used by the claims measurement).
@@ -205,7 +237,7 @@ pub fn detokenize(ids: &[u32], tokenizer: Tokenizer) -> Result<String, TokenErro
     let mut bytes = Vec::with_capacity(ids.len() * 4);
     for &id in ids {
         match token_bytes(tokenizer, id) {
-            Some(b) => bytes.extend_from_slice(&b),
+            Some(b) => bytes.extend_from_slice(b),
             None => return Err(TokenError::UnknownToken(id)),
         }
     }
@@ -213,19 +245,16 @@ pub fn detokenize(ids: &[u32], tokenizer: Tokenizer) -> Result<String, TokenErro
 }
 
 /// The bytes of one token id, or `None` when the vocabulary (ordinary and special) lacks it.
-/// Ordinary ids come from bpe-openai's table (the same bytes as tiktoken-rs's, id by id, which
-/// `reference/tests/token_engines.rs` checks); every other id is a special token, whose text is
-/// ASCII (`<|…|>`), or unknown, and tiktoken-rs tells which.
-fn token_bytes(tokenizer: Tokenizer, id: u32) -> Option<std::borrow::Cow<'static, [u8]>> {
+fn token_bytes(tokenizer: Tokenizer, id: u32) -> Option<&'static [u8]> {
     let fast = &tokenizer.fast().bpe;
     if (id as usize) < fast.num_tokens() {
-        return Some(std::borrow::Cow::Borrowed(fast.token_bytes(id)));
+        return Some(fast.token_bytes(id));
     }
     tokenizer
-        .bpe()
-        .decode(vec![id])
-        .ok()
-        .map(|text| std::borrow::Cow::Owned(text.into_bytes()))
+        .special_tokens()
+        .iter()
+        .find(|&&(_, special)| special == id)
+        .map(|(text, _)| text.as_bytes())
 }
 
 /// Concatenated LEB128 varints of the ids, no count and no terminator. [TOKEN-VARINT-001]
@@ -376,10 +405,13 @@ mod tests {
     #[test]
     fn vocabulary_is_loaded_once() {
         assert!(std::ptr::eq(
-            Tokenizer::Cl100k.bpe(),
-            Tokenizer::Llama.bpe()
+            Tokenizer::Cl100k.fast(),
+            Tokenizer::Llama.fast()
         ));
-        assert!(std::ptr::eq(Tokenizer::O200k.bpe(), Tokenizer::O200k.bpe()));
+        assert!(std::ptr::eq(
+            Tokenizer::O200k.fast(),
+            Tokenizer::O200k.fast()
+        ));
     }
 
     #[test]
