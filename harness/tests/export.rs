@@ -209,12 +209,26 @@ fn validate_py_accepts_the_export_when_jsonschema_is_installed() {
         return;
     }
     let f = fixture();
-    let list = f.dir.path().join("list.txt");
+    let scratch = tempfile::tempdir().unwrap();
+    let list = scratch.path().join("list.txt");
     let names: Vec<String> = f.suite.cases.iter().map(Case::name).collect();
     std::fs::write(&list, names.join("\n")).unwrap();
+    // It does reject: one case too many in the list (run beside the good list: each run
+    // validates the whole export).
+    let long_list = scratch.path().join("long-list.txt");
+    std::fs::write(
+        &long_list,
+        format!("{}\nvarint::no-such-case", names.join("\n")),
+    )
+    .unwrap();
     let dir = f.dir.path().to_str().unwrap();
     let script = "examples/export/validate.py";
-    let ok = python(&[script, dir, "--list", list.to_str().unwrap()]).unwrap();
+    let (ok, bad) = std::thread::scope(|s| {
+        let bad =
+            s.spawn(|| python(&[script, dir, "--list", long_list.to_str().unwrap()]).unwrap());
+        let ok = python(&[script, dir, "--list", list.to_str().unwrap()]).unwrap();
+        (ok, bad.join().unwrap())
+    });
     let out = String::from_utf8_lossy(&ok.stdout);
     assert!(
         ok.status.success(),
@@ -222,10 +236,9 @@ fn validate_py_accepts_the_export_when_jsonschema_is_installed() {
         String::from_utf8_lossy(&ok.stderr)
     );
     assert!(out.contains("exactly the"), "{out}");
-    // It does reject: one case too many in the list, and a broken chapter file.
-    std::fs::write(&list, format!("{}\nvarint::no-such-case", names.join("\n"))).unwrap();
-    let bad = python(&[script, dir, "--list", list.to_str().unwrap()]).unwrap();
     assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("only listed: ['varint::no-such-case']"));
+    // And a broken chapter file.
     let broken = tempfile::tempdir().unwrap();
     std::fs::copy(
         f.dir.path().join("schema.json"),
@@ -240,7 +253,8 @@ fn validate_py_accepts_the_export_when_jsonschema_is_installed() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("/cases/0/result"));
 }
 
-/// The verdicts of the harness and of the Python runner on `testee`, by case name.
+/// The verdicts of the harness and of the Python runner on `testee`, by case name. The two
+/// runners run at the same time, each with its own instances of the testee.
 fn both_verdicts(
     testee: &str,
     f: &Fixture,
@@ -249,14 +263,20 @@ fn both_verdicts(
     // slowest case the example testee answers takes about 0.1 s, so 3 s leaves room for a
     // loaded machine.
     let timeout = Duration::from_secs(3);
+    std::thread::scope(|s| {
+        let python = s.spawn(|| python_verdicts(testee, f, timeout));
+        (harness_verdicts(testee, f, timeout), python.join().unwrap())
+    })
+}
+
+fn harness_verdicts(testee: &str, f: &Fixture, timeout: Duration) -> BTreeMap<String, String> {
     let opts = CertifyOptions {
         target: format!("stdin:{testee}"),
         timeout,
         ..CertifyOptions::default()
     };
     let c = certify::certify(&f.root, &f.spec, &f.suite, &opts, |_| {}).expect("certify");
-    let harness = c
-        .report
+    c.report
         .cases
         .iter()
         .map(|r| {
@@ -265,7 +285,10 @@ fn both_verdicts(
                 r.verdict.name().to_owned(),
             )
         })
-        .collect();
+        .collect()
+}
+
+fn python_verdicts(testee: &str, f: &Fixture, timeout: Duration) -> BTreeMap<String, String> {
     let scratch = tempfile::tempdir().unwrap();
     let verdicts = scratch.path().join("verdicts.json");
     let run = python(&[
@@ -286,7 +309,7 @@ fn both_verdicts(
         String::from_utf8_lossy(&run.stderr)
     );
     let doc = read(&verdicts);
-    let python = doc["cases"]
+    doc["cases"]
         .as_array()
         .unwrap()
         .iter()
@@ -300,8 +323,7 @@ fn both_verdicts(
                 c["verdict"].as_str().unwrap().to_owned(),
             )
         })
-        .collect();
-    (harness, python)
+        .collect()
 }
 
 fn assert_same(harness: &BTreeMap<String, String>, python: &BTreeMap<String, String>) {
@@ -315,27 +337,38 @@ fn assert_same(harness: &BTreeMap<String, String>, python: &BTreeMap<String, Str
     assert_eq!(harness.len(), python.len());
 }
 
-#[test]
-fn the_python_runner_judges_every_case_as_the_harness_does() {
+fn example_testee() -> Option<String> {
     if python(&["--version"]).is_none() {
         eprintln!("SKIPPED: python3 is not installed");
-        return;
+        return None;
     }
-    let f = fixture();
-    let testee = format!(
+    Some(format!(
         "python3 '{}'",
         checkout().join("examples/testee.py").display()
-    );
-    let (harness, python) = both_verdicts(&testee, f);
+    ))
+}
+
+#[test]
+fn the_python_runner_judges_every_case_as_the_harness_does() {
+    let Some(testee) = example_testee() else {
+        return;
+    };
+    let (harness, python) = both_verdicts(&testee, fixture());
     assert_same(&harness, &python);
     assert!(harness.values().filter(|v| *v == "pass").count() >= 100);
+}
 
-    // The same testee misbehaving on purpose: every failing verdict must agree too.
+/// The same testee misbehaving on purpose: every failing verdict must agree too.
+#[test]
+fn the_python_runner_judges_a_misbehaving_testee_as_the_harness_does() {
+    let Some(testee) = example_testee() else {
+        return;
+    };
     let perturbed = format!(
         "python3 '{}' --hang 150 {testee}",
         checkout().join("examples/export/perturb.py").display()
     );
-    let (harness, python) = both_verdicts(&perturbed, f);
+    let (harness, python) = both_verdicts(&perturbed, fixture());
     assert_same(&harness, &python);
     for v in [
         Verdict::Pass,
