@@ -175,7 +175,8 @@ struct CertifyArgs {
     update_known_failures: bool,
     /// Run this many testee instances at once (`ref` and `stdin:` targets; default: one per
     /// CPU core for those, 1 for the others). With 2 or more, one extra instance runs the cases
-    /// flagged WAITS (they wait out a timeout) beside the others.
+    /// flagged WAITS (they wait out a timeout) beside the others, and cases of a megabyte or
+    /// more of data are handed out first.
     #[arg(long, short)]
     jobs: Option<usize>,
     /// Requests written to each `stdin:` testee before the oldest is answered (1: one at a

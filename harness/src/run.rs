@@ -215,8 +215,9 @@ fn run_all_instances(
         .iter()
         .filter(|c| selected(c, &opts.filters))
         .collect();
-    let (waiting, working): (Vec<usize>, Vec<usize>) =
+    let (waiting, mut working): (Vec<usize>, Vec<usize>) =
         (0..chosen.len()).partition(|&i| waiter.is_some() && chosen[i].waits());
+    large_first(&chosen, &mut working);
     if waiting.is_empty() {
         if let Some(w) = waiter.take() {
             w.shutdown();
@@ -252,6 +253,55 @@ fn run_all_instances(
         w.shutdown();
     }
     slots.into_iter().flatten().collect()
+}
+
+/// Cases whose input or expected result holds at least this many bytes of strings and
+/// elements of arrays are sent first when several instances share the work.
+const LARGE_CASE: usize = 1 << 20;
+
+/// Put the large cases (by [`weight`]) first, largest first, the others after them in case
+/// order: with several instances taking cases from one queue, a large case taken last would
+/// leave the other instances idle until it ends (longest-processing-time-first scheduling).
+fn large_first(chosen: &[&Case], order: &mut [usize]) {
+    let weights: Vec<usize> = order.iter().map(|&i| weight(chosen[i])).collect();
+    let mut keyed: Vec<(usize, usize)> = order
+        .iter()
+        .zip(&weights)
+        .map(|(&i, &w)| (if w >= LARGE_CASE { w } else { 0 }, i))
+        .collect();
+    // Stable: equal keys (every small case) keep case order.
+    keyed.sort_by_key(|&(w, _)| std::cmp::Reverse(w));
+    for (slot, (_, i)) in order.iter_mut().zip(keyed) {
+        *slot = i;
+    }
+}
+
+/// The size of a case's data: string bytes and array and object elements in its args and its
+/// expected result, counted up to [`LARGE_CASE`] and no further (the walk stops there, so a
+/// case of 262,000 messages costs no more to weigh than a small one).
+fn weight(case: &Case) -> usize {
+    /// Adds `v`'s size to `total`; false once the total is large (stop walking).
+    fn walk(v: &Value, total: &mut usize) -> bool {
+        *total += match v {
+            Value::String(s) => s.len(),
+            Value::Array(a) => a.len(),
+            Value::Object(m) => m.len(),
+            _ => 1,
+        };
+        *total < LARGE_CASE
+            && match v {
+                Value::Array(a) => a.iter().all(|x| walk(x, total)),
+                Value::Object(m) => m.values().all(|x| walk(x, total)),
+                _ => true,
+            }
+    }
+    let mut total = 0;
+    if walk(&case.input, &mut total) {
+        if let Expect::Ok(v) = &case.expect {
+            walk(v, &mut total);
+        }
+    }
+    total
 }
 
 /// Run the cases `chosen[order[next..]]` on one target, taking each next position from `next`
@@ -305,4 +355,68 @@ fn drive(
         emit(req.key, finish(r));
     };
     target.run_stream(&mut feed, &mut done);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Level;
+    use crate::vectors::Result_;
+    use serde_json::json;
+
+    fn case(id: &str, input: Value, expect: Expect) -> Case {
+        Case {
+            id: id.into(),
+            chapter: "t".into(),
+            file: "t/t.yaml".into(),
+            reqs: vec![],
+            description: String::new(),
+            op: "op".into(),
+            input,
+            expect,
+            lenient: None,
+            result: Result_::Valid,
+            flags: vec![],
+            confirmed_by: Some("test".into()),
+            level: Level::Must,
+            tolerance: None,
+        }
+    }
+
+    /// [TESTEE-RUN-004] large cases first, largest first; small ones after, in case order; the
+    /// weighing stops at the threshold.
+    #[test]
+    fn large_cases_go_first() {
+        let mib = 1 << 20;
+        let cases = [
+            case("small-0", json!({"a": "x"}), Expect::Ok(json!(1))),
+            case(
+                "input-2mib",
+                json!({"a": "x".repeat(2 * mib)}),
+                Expect::Error("e".into()),
+            ),
+            case("small-2", json!({}), Expect::Unsupported),
+            case(
+                "output-1.5mib",
+                json!({}),
+                Expect::Ok(json!("y".repeat(3 * mib / 2))),
+            ),
+            case(
+                "many-ids",
+                json!({"ids": vec![7; 600_000]}),
+                Expect::Ok(json!(1)),
+            ),
+            case(
+                "just-under",
+                json!({"a": "z".repeat(mib - 2)}),
+                Expect::Unsupported,
+            ),
+        ];
+        assert_eq!(weight(&cases[4]), LARGE_CASE);
+        assert_eq!(weight(&cases[5]), LARGE_CASE - 1);
+        let chosen: Vec<&Case> = cases.iter().collect();
+        let mut order: Vec<usize> = (0..cases.len()).collect();
+        large_first(&chosen, &mut order);
+        assert_eq!(order, [1, 3, 4, 0, 2, 5]);
+    }
 }
