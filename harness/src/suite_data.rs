@@ -127,14 +127,10 @@ impl SuiteRoot {
     fn embedded_in(cache: &Path) -> Result<SuiteRoot, SuiteDataError> {
         let dir = unpack(cache)?;
         if cert_hash(&dir)? != CERT_HASH {
-            eprintln!(
-                "warning: the unpacked suite in {} was modified; unpacking it again",
-                dir.display()
-            );
-            std::fs::remove_dir_all(&dir).map_err(|source| SuiteDataError::Io {
-                what: format!("removing the modified copy {}", dir.display()),
-                source,
-            })?;
+            discard_modified(
+                &dir,
+                "the unpacked suite in {} was modified; unpacking it again",
+            )?;
             let dir = unpack(cache)?;
             let hash = cert_hash(&dir)?;
             if hash != CERT_HASH {
@@ -193,14 +189,10 @@ fn unpack_corpora_from(dir: &Path, archive: &[u8], hash: &str) -> Result<(), Sui
         if part_hash(dir, crate::suite_files::CORPUS_PARTS)? == hash {
             return Ok(());
         }
-        eprintln!(
-            "warning: the unpacked fuzz corpora in {} were modified; unpacking them again",
-            fuzz.display()
-        );
-        std::fs::remove_dir_all(&fuzz).map_err(|source| SuiteDataError::Io {
-            what: format!("removing the modified copy {}", fuzz.display()),
-            source,
-        })?;
+        discard_modified(
+            &fuzz,
+            "the unpacked fuzz corpora in {} were modified; unpacking them again",
+        )?;
     }
     let io = |what: String| move |source| SuiteDataError::Io { what, source };
     let tmp = dir.join(format!(".unpack-corpora-{}", std::process::id()));
@@ -225,6 +217,19 @@ fn unpack_corpora_from(dir: &Path, archive: &[u8], hash: &str) -> Result<(), Sui
             source: e,
         }),
     }
+}
+
+/// Warn (`warning` with `{}` replaced by the folder) and remove an unpacked copy whose hash no
+/// longer matches the embedded one, so that it is unpacked again.
+fn discard_modified(dir: &Path, warning: &str) -> Result<(), SuiteDataError> {
+    eprintln!(
+        "warning: {}",
+        warning.replacen("{}", &dir.display().to_string(), 1)
+    );
+    std::fs::remove_dir_all(dir).map_err(|source| SuiteDataError::Io {
+        what: format!("removing the modified copy {}", dir.display()),
+        source,
+    })
 }
 
 /// The folder embedded suites are unpacked under.
