@@ -110,7 +110,8 @@ step_cargo_test() {
   for run in 1 2 3; do
     local start end
     start=$(date +%s.%N)
-    cargo test --workspace -q >"$perf/cargo-test-run$run.log" 2>&1
+    # Quiet tests, but cargo's `Running` lines name each binary for the report.
+    cargo test --workspace -- --quiet >"$perf/cargo-test-run$run.log" 2>&1
     end=$(date +%s.%N)
     echo "$start $end" >>"$perf/cargo-test.txt"
   done

@@ -444,6 +444,28 @@ def throughput(doc, perf, summary):
     )
 
 
+def binary_times(log):
+    """(name, tests, seconds) of each test binary in a `cargo test` log: cargo's `Running` or
+    `Doc-tests` line names the binary, the next `test result` line holds its count and time.
+    Logs written with `cargo test -q` have no names: the name is then `?`."""
+    out, name = [], "?"
+    for line in log.splitlines():
+        m = re.search(r"^\s*Running (\S+)(?: \S+)? \(.*/deps/([^/]+?)-[0-9a-f]+\)", line)
+        if m:
+            source, binary = m.groups()
+            name = f"{binary} (unit)" if source == "unittests" else binary
+            continue
+        m = re.search(r"^\s*Doc-tests (\S+)", line)
+        if m:
+            name = f"{m.group(1)} (doc)"
+            continue
+        m = re.search(r"test result: ok\. (\d+) passed.*finished in ([\d.]+)s", line)
+        if m:
+            out.append((name, m.group(1), m.group(2)))
+            name = "?"
+    return out
+
+
 def cargo_test(doc, perf, summary):
     doc.add("## `cargo test --workspace` on a warm build", "")
     stamped(doc, perf, "cargo-test")
@@ -465,14 +487,14 @@ def cargo_test(doc, perf, summary):
     per_binary = []
     try:
         log = open(os.path.join(perf, "cargo-test-run1.log")).read()
-        per_binary = re.findall(r"test result: ok\. (\d+) passed.*finished in ([\d.]+)s", log)
+        per_binary = binary_times(log)
     except OSError:
         pass
-    slow = sorted(per_binary, key=lambda t: -float(t[1]))[:5]
+    slow = sorted(per_binary, key=lambda t: -float(t[2]))[:5]
     doc.table(
-        ["runs", "median wall", "range", "slowest test binaries (tests: seconds)"],
+        ["runs", "median wall", "range", "slowest test binaries (name, tests: seconds)"],
         [[len(walls), f"{med:.1f} s", f"{min(walls):.1f} – {max(walls):.1f} s",
-          ", ".join(f"{n}: {s} s" for n, s in slow)]],
+          ", ".join(f"`{name}`, {n}: {t} s" for name, n, t in slow)]],
     )
     summary.append(
         (
