@@ -24,7 +24,8 @@ struct Fixture {
     root: SuiteRoot,
     spec: Spec,
     suite: Suite,
-    dir: tempfile::TempDir,
+    /// The export, in this process's folder from [`export_dir`].
+    dir: ExportDir,
     exported: Exported,
 }
 
@@ -40,7 +41,7 @@ fn fixture() -> &'static Fixture {
         let (spec, suite) =
             m2m_conformance::load_suite(&root.dir.join("spec"), &root.dir.join("vectors"))
                 .expect("suite loads");
-        let dir = tempfile::tempdir().expect("temp dir");
+        let dir = ExportDir(export_dir());
         let exported = export::export(&spec, &suite, &root, dir.path()).expect("export");
         Fixture {
             root,
@@ -50,6 +51,45 @@ fn fixture() -> &'static Fixture {
             exported,
         }
     })
+}
+
+/// A folder that `path()` names, like `tempfile::TempDir`.
+struct ExportDir(PathBuf);
+
+impl ExportDir {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+/// A fresh folder for this process's export under cargo's per-target temporary folder. The
+/// fixture lives in a static, which Rust never drops, so a `TempDir` here was never removed:
+/// every run left a 226 MB export in the system's temporary folder. Instead each run removes
+/// the folders of earlier runs whose process has ended (where `/proc` tells; elsewhere at most
+/// one folder per process id is kept).
+fn export_dir() -> PathBuf {
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let ours = std::process::id();
+    if let Ok(entries) = std::fs::read_dir(base) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("export-test-"))
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let ended = Path::new("/proc/self").exists()
+                && !Path::new("/proc").join(pid.to_string()).exists();
+            if pid == ours || ended {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let dir = base.join(format!("export-test-{ours}"));
+    std::fs::create_dir_all(&dir).expect("export folder");
+    dir
 }
 
 fn read(path: &Path) -> Value {
