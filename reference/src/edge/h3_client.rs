@@ -153,6 +153,8 @@ pub struct H3Client {
     host: String,
     authority: String,
     crypto: Arc<quinn::crypto::rustls::QuicClientConfig>,
+    /// The session store inside `crypto`.
+    tickets: Arc<TicketStore>,
     verifier: Arc<Verifier>,
     opts: ClientOptions,
     endpoint: quinn::Endpoint,
@@ -195,7 +197,7 @@ impl H3Client {
             provider: provider(),
             refused: Mutex::new(None),
         });
-        let crypto = client_crypto(Arc::clone(&verifier))?;
+        let (crypto, tickets) = client_crypto(Arc::clone(&verifier))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -212,6 +214,7 @@ impl H3Client {
             },
             host,
             crypto,
+            tickets,
             verifier,
             opts,
             conn: None,
@@ -319,6 +322,7 @@ impl H3Client {
             host: self.host.clone(),
             authority: self.authority.clone(),
             verifier: Arc::clone(&self.verifier),
+            tickets: Arc::clone(&self.tickets),
         };
         let idle = self.opts.server_idle_timeout;
         let kind = kind.to_owned();
@@ -414,10 +418,11 @@ impl H3Client {
         let endpoint = self.endpoint.clone();
         let (addr, host, authority) = (self.addr, self.host.clone(), self.authority.clone());
         let verifier = Arc::clone(&self.verifier);
+        let tickets = Arc::clone(&self.tickets);
         let config = if resume {
             self.config()
         } else {
-            quinn_config(client_crypto(Arc::clone(&verifier))?)
+            quinn_config(client_crypto(Arc::clone(&verifier))?.0)
         };
         let timeout = self.opts.timeout;
         let health = |status: u16| {
@@ -455,13 +460,12 @@ impl H3Client {
                         return Ok((elapsed, accepted));
                     }
                     Err(connecting) => {
-                        // No ticket yet: a full handshake leaves some (the second request makes
-                        // sure they arrived).
+                        // No ticket yet: a full handshake leaves some; wait for one.
+                        let before = tickets.received();
                         let quic = connecting.await.map_err(|e| explain(e, &verifier))?;
                         let mut conn = h3_over(quic).await?;
-                        for _ in 0..2 {
-                            request(&mut conn.send, &authority, "GET", "/health", None).await?;
-                        }
+                        request(&mut conn.send, &authority, "GET", "/health", None).await?;
+                        tickets.wait_beyond(before).await;
                         conn.quic.close(0u32.into(), b"done");
                     }
                 }
@@ -475,10 +479,16 @@ impl H3Client {
 }
 
 /// The client's TLS for QUIC: TLS 1.3 only, ALPN `h3`, early data on, certificates checked by
-/// `verifier`; each call has its own, empty, session store.
+/// `verifier`; each call has its own, empty, session store, answered beside the config.
 fn client_crypto(
     verifier: Arc<Verifier>,
-) -> Result<Arc<quinn::crypto::rustls::QuicClientConfig>, String> {
+) -> Result<
+    (
+        Arc<quinn::crypto::rustls::QuicClientConfig>,
+        Arc<TicketStore>,
+    ),
+    String,
+> {
     let mut tls = rustls::ClientConfig::builder_with_provider(Arc::clone(&verifier.provider))
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(|e| e.to_string())?
@@ -487,9 +497,110 @@ fn client_crypto(
         .with_no_client_auth();
     tls.alpn_protocols = vec![ALPN.to_vec()];
     tls.enable_early_data = true;
-    Ok(Arc::new(
-        quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| e.to_string())?,
+    let tickets = Arc::new(TicketStore::default());
+    tls.resumption = rustls::client::Resumption::store(tickets.clone());
+    Ok((
+        Arc::new(
+            quinn::crypto::rustls::QuicClientConfig::try_from(tls).map_err(|e| e.to_string())?,
+        ),
+        tickets,
     ))
+}
+
+/// Longest wait for the session ticket of a full handshake before resuming.
+const TICKET_WAIT: Duration = Duration::from_secs(3);
+
+/// The client's session store: rustls's in-memory cache, counting the TLS 1.3 tickets it
+/// receives. The server sends its tickets after the handshake, in no fixed order with the
+/// answers; a 0-RTT scenario waits until one has arrived instead of hoping that a second
+/// request gave it time (on a loaded machine it did not always).
+#[derive(Debug)]
+struct TicketStore {
+    inner: rustls::client::ClientSessionMemoryCache,
+    received: std::sync::atomic::AtomicUsize,
+}
+
+impl Default for TicketStore {
+    fn default() -> Self {
+        TicketStore {
+            // rustls's default size.
+            inner: rustls::client::ClientSessionMemoryCache::new(256),
+            received: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+}
+
+impl TicketStore {
+    /// Tickets received so far.
+    fn received(&self) -> usize {
+        self.received.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Wait until more than `before` tickets have arrived, at most [`TICKET_WAIT`]; answers
+    /// whether they did.
+    async fn wait_beyond(&self, before: usize) -> bool {
+        let start = Instant::now();
+        while self.received() <= before {
+            if start.elapsed() >= TICKET_WAIT {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        true
+    }
+}
+
+impl rustls::client::ClientSessionStore for TicketStore {
+    fn set_kx_hint(
+        &self,
+        server_name: rustls::pki_types::ServerName<'static>,
+        group: rustls::NamedGroup,
+    ) {
+        self.inner.set_kx_hint(server_name, group)
+    }
+
+    fn kx_hint(
+        &self,
+        server_name: &rustls::pki_types::ServerName<'_>,
+    ) -> Option<rustls::NamedGroup> {
+        self.inner.kx_hint(server_name)
+    }
+
+    fn set_tls12_session(
+        &self,
+        server_name: rustls::pki_types::ServerName<'static>,
+        value: rustls::client::Tls12ClientSessionValue,
+    ) {
+        self.inner.set_tls12_session(server_name, value)
+    }
+
+    fn tls12_session(
+        &self,
+        server_name: &rustls::pki_types::ServerName<'_>,
+    ) -> Option<rustls::client::Tls12ClientSessionValue> {
+        self.inner.tls12_session(server_name)
+    }
+
+    fn remove_tls12_session(&self, server_name: &rustls::pki_types::ServerName<'static>) {
+        self.inner.remove_tls12_session(server_name)
+    }
+
+    fn insert_tls13_ticket(
+        &self,
+        server_name: rustls::pki_types::ServerName<'static>,
+        value: rustls::client::Tls13ClientSessionValue,
+    ) {
+        self.inner.insert_tls13_ticket(server_name, value);
+        self.received
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn take_tls13_ticket(
+        &self,
+        server_name: &rustls::pki_types::ServerName<'static>,
+    ) -> Option<rustls::client::Tls13ClientSessionValue> {
+        self.inner.take_tls13_ticket(server_name)
+    }
 }
 
 /// A quinn client config on `crypto`: no client-side idle timeout, so the server's governs.
@@ -637,6 +748,7 @@ struct Ctx {
     host: String,
     authority: String,
     verifier: Arc<Verifier>,
+    tickets: Arc<TicketStore>,
 }
 
 fn transport(e: String) -> ScenarioError {
@@ -668,10 +780,11 @@ impl Ctx {
     /// `post` a `POST /compress`. A POST answered 425 is retried once the handshake is
     /// complete (RFC 8470 §5.2). [H3-0RTT-001] [H3-0RTT-002]
     async fn zero_rtt(&self, post: bool) -> Result<Value, ScenarioError> {
+        let before = self.tickets.received();
         let mut first = self.connect().await?;
         let first_get = self.get_health(&mut first).await?;
-        // The ticket travels after the handshake; a second request makes sure it arrived.
-        let _ = self.get_health(&mut first).await?;
+        // The ticket travels after the handshake: resume only once it is here.
+        self.tickets.wait_beyond(before).await;
         first.quic.close(0u32.into(), b"done");
         let connecting = self
             .endpoint
