@@ -2,7 +2,7 @@
 //! against itself, a known divergence, a crashing testee and setup errors. [BASIS-DIFF-001]
 //! [BASIS-DIFF-003] [BASIS-DIFF-004] [BASIS-DIFF-005] [BASIS-DIFF-006]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -23,11 +23,23 @@ fn python() -> bool {
     Command::new("python3").arg("--version").output().is_ok()
 }
 
-fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("m2m-diff-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh folder for one test's reports, removed when the test ends.
+struct Temp(tempfile::TempDir);
+
+impl std::ops::Deref for Temp {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+fn temp(name: &str) -> Temp {
+    Temp(
+        tempfile::Builder::new()
+            .prefix(&format!("m2m-diff-{name}-"))
+            .tempdir()
+            .unwrap(),
+    )
 }
 
 /// Run `differential` with the suite of this checkout, reports in `dir`.

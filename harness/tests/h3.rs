@@ -6,7 +6,7 @@
 #![cfg(feature = "h3")]
 
 use std::net::{SocketAddr, UdpSocket};
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,11 +20,23 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_m2m-conformance")
 }
 
-fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("m2m-h3-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh folder for one test's reports, removed when the test ends.
+struct Temp(tempfile::TempDir);
+
+impl std::ops::Deref for Temp {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+fn temp(name: &str) -> Temp {
+    Temp(
+        tempfile::Builder::new()
+            .prefix(&format!("m2m-h3-{name}-"))
+            .tempdir()
+            .unwrap(),
+    )
 }
 
 /// `m2m-ref server --port 0 --h3 --h3-idle-timeout 0.25`, in-process: its port and fingerprint.

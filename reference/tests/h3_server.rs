@@ -127,6 +127,7 @@ fn a_certificate_from_pem_files_is_served_and_pinned_by_file() {
     )
     .unwrap();
     assert_eq!(client.hello().unwrap().0, 200);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A certificate and key as PEM files, made through the library's own self-signed identity.
