@@ -413,17 +413,17 @@ def h3_server():
 def h3_requests(target):
     """The http and h3 chapters over HTTP/3 (the idle-timeout scenario is left out: the target
     spec does not name the timeout): (exit code, seconds, cases, failing)."""
-    report = tempfile.mkdtemp(prefix="robust-h3-")
-    t0 = time.monotonic()
-    code = subprocess.run([HARNESS, "certify", "--target", target, "-f", "http::", "-f", "h3::",
-                           "--report-dir", report], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, timeout=300).returncode
-    secs = time.monotonic() - t0
-    try:
-        with open(os.path.join(report, "report.json")) as f:
-            cases = json.load(f)["cases"]
-    except (OSError, ValueError, KeyError):
-        cases = []
+    with tempfile.TemporaryDirectory(prefix="robust-h3-") as report:
+        t0 = time.monotonic()
+        code = subprocess.run([HARNESS, "certify", "--target", target, "-f", "http::", "-f",
+                               "h3::", "--report-dir", report], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=300).returncode
+        secs = time.monotonic() - t0
+        try:
+            with open(os.path.join(report, "report.json")) as f:
+                cases = json.load(f)["cases"]
+        except (OSError, ValueError, KeyError):
+            cases = []
     bad = [c["id"] for c in cases if c.get("verdict") not in ("pass", "unsupported")]
     return code, secs, len(cases), bad
 
@@ -555,9 +555,14 @@ class WS:
 
 
 def hub_attacks(short):
+    # The default store (SQLite), in a file of its own so no run sees another's rows; removed
+    # afterwards (every run used to leave one behind).
+    with tempfile.TemporaryDirectory(prefix="m2m-robust-hub-") as d:
+        hub_attacks_on(short, os.path.join(d, "hub.sqlite3"))
+
+
+def hub_attacks_on(short, store):
     port = free_port()
-    # The default store (SQLite), in a file of its own so no run sees another's rows.
-    store = os.path.join(tempfile.mkdtemp(prefix="m2m-robust-hub-"), "hub.sqlite3")
     hub = start([MOLT, "hub", "--store", f"sqlite:{store}", "--listen", f"127.0.0.1:{port}"])
     if not wait_http(port, "/health"):
         row("hub", "hub start", False, "no /health", "starts")
@@ -674,15 +679,15 @@ def harness_attacks(short):
     for mode, verdict in want.items():
         # A flooding case pipes 300 MB through the harness: give it time to arrive whole.
         timeout = 10.0 if mode == "flood" else 2.0
-        report = tempfile.mkdtemp(prefix="robust-")
-        cmd = [HARNESS, "certify", "--target", f"stdin:{script.name} {mode} {REF}", "--timeout",
-               str(timeout), "--jobs", "2", "--report-dir", report] + filters
-        code, out, secs, peak = run_measured(cmd, timeout=900)
-        try:
-            with open(os.path.join(report, "report.json")) as f:
-                cases_ = json.load(f)["cases"]
-        except (OSError, ValueError, KeyError):
-            cases_ = []
+        with tempfile.TemporaryDirectory(prefix="robust-") as report:
+            cmd = [HARNESS, "certify", "--target", f"stdin:{script.name} {mode} {REF}",
+                   "--timeout", str(timeout), "--jobs", "2", "--report-dir", report] + filters
+            code, out, secs, peak = run_measured(cmd, timeout=900)
+            try:
+                with open(os.path.join(report, "report.json")) as f:
+                    cases_ = json.load(f)["cases"]
+            except (OSError, ValueError, KeyError):
+                cases_ = []
         got = sum(c.get("verdict") == verdict for c in cases_)
         slowest = max((c.get("duration_ms", 0) for c in cases_), default=0) / 1000
         ok = len(cases_) >= len(ids) and got == len(cases_) and peak < 1024
