@@ -219,6 +219,40 @@ fn unpack_corpora_from(dir: &Path, archive: &[u8], hash: &str) -> Result<(), Sui
     }
 }
 
+/// An unpacked suite of another version not used for this long is removed.
+const UNUSED_SUITE: std::time::Duration = std::time::Duration::from_secs(14 * 24 * 3600);
+/// A half-written unpack folder this old belongs to a run that died.
+const ABANDONED_UNPACK: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Remove from the cache what no run needs any more, so that it does not grow by a suite copy
+/// (and its fuzz corpora, over 100 MiB) with every new version: other versions' copies unused
+/// for [`UNUSED_SUITE`] (their `.complete` marker is touched on each use) and unpack folders
+/// older than [`ABANDONED_UNPACK`]. Runs when a new version is unpacked; best effort.
+fn prune(cache: &Path, now: std::time::SystemTime) {
+    let Ok(entries) = std::fs::read_dir(cache) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let path = entry.path();
+        let (stamp, max_age) = if name.starts_with("suite-") {
+            (path.join(".complete"), UNUSED_SUITE)
+        } else if name.starts_with(".unpack-") {
+            (path.clone(), ABANDONED_UNPACK)
+        } else {
+            continue;
+        };
+        let modified = std::fs::metadata(&stamp)
+            .or_else(|_| std::fs::metadata(&path))
+            .and_then(|m| m.modified());
+        let old = modified.is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > max_age));
+        if old {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
 /// Warn (`warning` with `{}` replaced by the folder) and remove an unpacked copy whose hash no
 /// longer matches the embedded one, so that it is unpacked again.
 fn discard_modified(dir: &Path, warning: &str) -> Result<(), SuiteDataError> {
@@ -250,10 +284,16 @@ fn unpack(cache: &Path) -> Result<PathBuf, SuiteDataError> {
     let dest = cache.join(format!("suite-{}", &hex[..16.min(hex.len())]));
     let marker = dest.join(".complete");
     if marker.is_file() {
+        // Mark the copy used (what `prune` goes by); best effort.
+        let _ = std::fs::File::options()
+            .append(true)
+            .open(&marker)
+            .and_then(|f| f.set_modified(std::time::SystemTime::now()));
         return Ok(dest);
     }
     let io = |what: String| move |source| SuiteDataError::Io { what, source };
     std::fs::create_dir_all(cache).map_err(io(format!("creating {}", cache.display())))?;
+    prune(cache, std::time::SystemTime::now());
     let tmp = cache.join(format!(".unpack-{}-{}", std::process::id(), &hex[..8]));
     let _ = std::fs::remove_dir_all(&tmp);
     let gz = flate2::read::GzDecoder::new(ARCHIVE);
@@ -370,6 +410,39 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("needs spec/ and vectors/"), "{text}");
         assert!(text.contains("--root"), "{text}");
+    }
+
+    /// Old copies of other versions and abandoned unpack folders go; recent ones stay.
+    #[test]
+    fn prune_removes_only_what_no_run_needs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = tmp.path().to_path_buf();
+        let now = std::time::SystemTime::now();
+        let day = std::time::Duration::from_secs(24 * 3600);
+        let make = |name: &str, marker: bool, age: std::time::Duration| {
+            let dir = cache.join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            let stamp = if marker {
+                let m = dir.join(".complete");
+                std::fs::write(&m, "x").unwrap();
+                m
+            } else {
+                dir.clone()
+            };
+            std::fs::File::open(&stamp)
+                .unwrap()
+                .set_modified(now - age)
+                .unwrap();
+            dir
+        };
+        let old_suite = make("suite-old", true, 20 * day);
+        let used_suite = make("suite-used", true, 3 * day);
+        let dead_unpack = make(".unpack-1-abcd", false, 2 * day);
+        let live_unpack = make(".unpack-2-abcd", false, std::time::Duration::ZERO);
+        let other = make("not-ours", false, 400 * day);
+        prune(&cache, now);
+        assert!(!old_suite.exists() && !dead_unpack.exists());
+        assert!(used_suite.exists() && live_unpack.exists() && other.exists());
     }
 
     fn tempfile_dir() -> PathBuf {
