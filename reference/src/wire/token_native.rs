@@ -12,12 +12,12 @@
 //! decodes with bpe-openai, which holds the same two vocabularies with a faster pre-tokenizer
 //! and BPE (about five times faster to encode, and a process that never sees a special token
 //! never loads tiktoken-rs's copy, about 150 ms of CPU per testee process). Special tokens are
-//! the small table [`special_tokens`]: a text is cut at each special token, the pieces between
-//! are encoded as ordinary text, which is what tiktoken-rs's `encode_with_special_tokens`
-//! does. tiktoken-rs is the oracle in tests: `reference/tests/token_engines.rs` checks both
-//! vocabularies and the special-token table id by id against it, and that encoding and
-//! decoding agree on every vector, the claims corpus and generated Unicode text with special
-//! tokens and their fragments.
+//! the small table [`Tokenizer::special_tokens`]: a text is cut at each special token, the
+//! pieces between are encoded as ordinary text, which is what tiktoken-rs's
+//! `encode_with_special_tokens` does. tiktoken-rs is the oracle in tests:
+//! `reference/tests/token_engines.rs` checks both vocabularies and the special-token table id
+//! by id against it, and that encoding and decoding agree on every vector, the claims corpus
+//! and generated Unicode text with special tokens and their fragments.
 
 use thiserror::Error;
 
