@@ -194,14 +194,8 @@ fn unpack_corpora_from(dir: &Path, archive: &[u8], hash: &str) -> Result<(), Sui
             "the unpacked fuzz corpora in {} were modified; unpacking them again",
         )?;
     }
-    let io = |what: String| move |source| SuiteDataError::Io { what, source };
     let tmp = dir.join(format!(".unpack-corpora-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let gz = flate2::read::GzDecoder::new(archive);
-    tar::Archive::new(gz).unpack(&tmp).map_err(io(format!(
-        "unpacking the embedded fuzz corpora into {}",
-        tmp.display()
-    )))?;
+    untar_gz(archive, &tmp, "the embedded fuzz corpora")?;
     let moved = if tmp.join("fuzz").is_dir() {
         std::fs::rename(tmp.join("fuzz"), &fuzz)
     } else {
@@ -217,6 +211,19 @@ fn unpack_corpora_from(dir: &Path, archive: &[u8], hash: &str) -> Result<(), Sui
             source: e,
         }),
     }
+}
+
+/// Unpack a gzipped tar `archive` into a fresh folder `into` (whatever was there goes);
+/// `what` names the archive in the error.
+fn untar_gz(archive: &[u8], into: &Path, what: &str) -> Result<(), SuiteDataError> {
+    let _ = std::fs::remove_dir_all(into);
+    let gz = flate2::read::GzDecoder::new(archive);
+    tar::Archive::new(gz)
+        .unpack(into)
+        .map_err(|source| SuiteDataError::Io {
+            what: format!("unpacking {what} into {}", into.display()),
+            source,
+        })
 }
 
 /// An unpacked suite of another version not used for this long is removed.
@@ -295,12 +302,7 @@ fn unpack(cache: &Path) -> Result<PathBuf, SuiteDataError> {
     std::fs::create_dir_all(cache).map_err(io(format!("creating {}", cache.display())))?;
     prune(cache, std::time::SystemTime::now());
     let tmp = cache.join(format!(".unpack-{}-{}", std::process::id(), &hex[..8]));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let gz = flate2::read::GzDecoder::new(ARCHIVE);
-    tar::Archive::new(gz).unpack(&tmp).map_err(io(format!(
-        "unpacking the embedded suite into {}",
-        tmp.display()
-    )))?;
+    untar_gz(ARCHIVE, &tmp, "the embedded suite")?;
     std::fs::write(tmp.join(".complete"), EMBEDDED_HASH)
         .map_err(io(format!("writing {}", tmp.display())))?;
     match std::fs::rename(&tmp, &dest) {

@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod common;
+
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_m2m-conformance")
 }
@@ -24,22 +26,8 @@ fn python() -> bool {
 }
 
 /// A fresh folder for one test's reports, removed when the test ends.
-struct Temp(tempfile::TempDir);
-
-impl std::ops::Deref for Temp {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        self.0.path()
-    }
-}
-
-fn temp(name: &str) -> Temp {
-    Temp(
-        tempfile::Builder::new()
-            .prefix(&format!("m2m-diff-{name}-"))
-            .tempdir()
-            .unwrap(),
-    )
+fn temp(name: &str) -> common::Temp {
+    common::temp(&format!("m2m-diff-{name}-"))
 }
 
 /// Run `differential` with the suite of this checkout, reports in `dir`.

@@ -6,7 +6,6 @@
 #![cfg(feature = "h3")]
 
 use std::net::{SocketAddr, UdpSocket};
-use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,27 +15,15 @@ use m2m_reference::edge::h3::{Identity, Loopback};
 use m2m_reference::edge::http::{Req, Resp};
 use serde_json::Value;
 
+mod common;
+
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_m2m-conformance")
 }
 
 /// A fresh folder for one test's reports, removed when the test ends.
-struct Temp(tempfile::TempDir);
-
-impl std::ops::Deref for Temp {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        self.0.path()
-    }
-}
-
-fn temp(name: &str) -> Temp {
-    Temp(
-        tempfile::Builder::new()
-            .prefix(&format!("m2m-h3-{name}-"))
-            .tempdir()
-            .unwrap(),
-    )
+fn temp(name: &str) -> common::Temp {
+    common::temp(&format!("m2m-h3-{name}-"))
 }
 
 /// `m2m-ref server --port 0 --h3 --h3-idle-timeout 0.25`, in-process: its port and fingerprint.
