@@ -164,7 +164,7 @@ fn a_closed_port_and_a_garbage_peer_fail_hello_in_time() {
         let (out, took) = certify(
             &temp("dead"),
             &format!("m2m-h3:https://127.0.0.1:{port},insecure"),
-            &["--filter", "http::http-health", "--timeout", "2"],
+            &["--filter", "http::http-health", "--timeout", "1"],
         );
         assert_eq!(out.status.code(), Some(2), "port {port}: {}", text(&out));
         assert!(!text(&out).contains("panicked"), "{}", text(&out));
@@ -231,7 +231,7 @@ fn a_server_that_never_answers_costs_each_case_its_timeout() {
             "--filter",
             "h3::h3-concurrent-streams",
             "--timeout",
-            "2",
+            "1",
         ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
