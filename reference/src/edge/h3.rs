@@ -204,6 +204,10 @@ async fn request(
     handler: Arc<Handler>,
 ) -> Result<(), h3::error::StreamError> {
     if early && !safe(req.method()) {
+        // The body is read first (within the limits), as for any request: answering while the
+        // client still sends it, then dropping the stream, stops the client's upload (STOP_SENDING
+        // 0), and a client that fails on that never reads the 425 (seen in CI: `h3-0rtt-post`).
+        let _ = read_body(&mut stream, &limits).await;
         // RFC 8470 §5.2: the client may retry once the handshake is complete.
         let resp = Resp::text(
             425,
@@ -219,22 +223,7 @@ async fn request(
     if declared.is_some_and(|n| n > limits.max_body) {
         return too_large(&mut stream, &limits).await;
     }
-    let collected = tokio::time::timeout(limits.body_timeout, async {
-        let mut body = BytesMut::new();
-        while let Some(mut chunk) = stream.recv_data().await? {
-            if (body.len() + chunk.remaining()) as u64 > limits.max_body {
-                return Ok(None);
-            }
-            while chunk.has_remaining() {
-                let part = chunk.chunk();
-                body.extend_from_slice(part);
-                let n = part.len();
-                chunk.advance(n);
-            }
-        }
-        Ok::<_, h3::error::StreamError>(Some(body.freeze()))
-    })
-    .await;
+    let collected = read_body(&mut stream, &limits).await;
     let body = match collected {
         Ok(Ok(Some(body))) => body,
         Ok(Ok(None)) => return too_large(&mut stream, &limits).await,
@@ -253,6 +242,31 @@ async fn request(
     let r = tokio::task::spawn_blocking(move || handler(Req { method, path, body })).await;
     let resp = r.unwrap_or_else(|_| Resp::text(500, "handler failed"));
     send(&mut stream, resp).await
+}
+
+/// Read the request body: `Ok(Ok(Some))` the whole body, `Ok(Ok(None))` when it passes
+/// `limits.max_body` (nothing more is read), `Err` when it is not complete within
+/// `limits.body_timeout`. [H3-MAP-003]
+async fn read_body(
+    stream: &mut Stream,
+    limits: &Limits,
+) -> Result<Result<Option<Bytes>, h3::error::StreamError>, tokio::time::error::Elapsed> {
+    tokio::time::timeout(limits.body_timeout, async {
+        let mut body = BytesMut::new();
+        while let Some(mut chunk) = stream.recv_data().await? {
+            if (body.len() + chunk.remaining()) as u64 > limits.max_body {
+                return Ok(None);
+            }
+            while chunk.has_remaining() {
+                let part = chunk.chunk();
+                body.extend_from_slice(part);
+                let n = part.len();
+                chunk.advance(n);
+            }
+        }
+        Ok::<_, h3::error::StreamError>(Some(body.freeze()))
+    })
+    .await
 }
 
 async fn too_large(stream: &mut Stream, limits: &Limits) -> Result<(), h3::error::StreamError> {

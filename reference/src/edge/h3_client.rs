@@ -690,14 +690,22 @@ async fn request(
         .send_request(req)
         .await
         .map_err(|e| format!("{what}: {e}"))?;
+    let mut sent = Ok(());
     if let Some(b) = body {
-        stream
-            .send_data(Bytes::copy_from_slice(b.as_bytes()))
-            .await
-            .map_err(|e| format!("{what}: {e}"))?;
+        sent = stream.send_data(Bytes::copy_from_slice(b.as_bytes())).await;
     }
-    stream.finish().await.map_err(|e| format!("{what}: {e}"))?;
-    response(&mut stream, &what).await
+    if sent.is_ok() {
+        sent = stream.finish().await;
+    }
+    match sent {
+        Ok(()) => response(&mut stream, &what).await,
+        // RFC 9114 §4.1.2: a server may answer before it has read the whole request and stop
+        // the upload; the client must not discard that complete response. The failed send is
+        // the outcome only when no response follows.
+        Err(e) => response(&mut stream, &what)
+            .await
+            .map_err(|_| format!("{what}: {e}")),
+    }
 }
 
 type ReqStream = h3::client::RequestStream<h3_quinn::BidiStream<Bytes>, Bytes>;
