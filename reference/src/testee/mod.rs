@@ -141,13 +141,18 @@ pub fn hello() -> Value {
 /// A line that is not a request object gets an error response with id `null`.
 /// [TESTEE-MSG-001] [TESTEE-MSG-002] [TESTEE-MSG-003] [TESTEE-MSG-006]
 pub fn handle_line(line: &str) -> String {
+    response(line).to_string()
+}
+
+/// The response object to one request line (see [`handle_line`]).
+fn response(line: &str) -> Value {
     let parsed: Result<Map<String, Value>, _> = serde_json::from_str(line);
     let Ok(request) = parsed else {
-        return json!({"id": null, "error": {"class": "bad_args", "message": "request is not a JSON object"}}).to_string();
+        return json!({"id": null, "error": {"class": "bad_args", "message": "request is not a JSON object"}});
     };
     let id = request.get("id").cloned().unwrap_or(Value::Null);
     let Some(op) = request.get("op").and_then(Value::as_str) else {
-        return json!({"id": id, "error": {"class": "bad_args", "message": "request has no string `op`"}}).to_string();
+        return json!({"id": id, "error": {"class": "bad_args", "message": "request has no string `op`"}});
     };
     let empty = Value::Object(Map::new());
     let args = request.get("args").unwrap_or(&empty);
@@ -156,14 +161,13 @@ pub fn handle_line(line: &str) -> String {
     } else {
         dispatch(op, args)
     };
-    let response = match reply {
+    match reply {
         Reply::Ok(v) => json!({"id": id, "ok": v}),
         Reply::Error { class, message } => {
             json!({"id": id, "error": {"class": class, "message": message}})
         }
         Reply::Unsupported(reason) => json!({"id": id, "unsupported": reason}),
-    };
-    response.to_string()
+    }
 }
 
 /// Longest request line [`serve`] reads (256 MiB, the response cap of TESTEE-HTTP-003). A longer
@@ -173,16 +177,21 @@ pub const MAX_REQUEST_BYTES: usize = 256 * 1024 * 1024;
 
 /// The answer to a request line that cannot be read as a request: `bad_args`, with the line's
 /// `id` when one can be read and `null` otherwise. [TESTEE-MSG-006]
-fn unreadable(id: Value, why: &str) -> String {
-    json!({"id": id, "error": {"class": "bad_args", "message": why}}).to_string()
+fn unreadable(id: Value, why: &str) -> Value {
+    json!({"id": id, "error": {"class": "bad_args", "message": why}})
 }
 
 /// Answer one raw request line (without its line feed). A line that is not UTF-8 is not a
 /// request: it answers `bad_args` and runs nothing, echoing the `id` when the line (read
 /// leniently) has one. [TESTEE-MSG-001] [TESTEE-MSG-006]
 pub fn handle_bytes(line: &[u8]) -> String {
+    response_bytes(line).to_string()
+}
+
+/// The response object to one raw request line (see [`handle_bytes`]).
+fn response_bytes(line: &[u8]) -> Value {
     match std::str::from_utf8(line) {
-        Ok(text) => handle_line(text),
+        Ok(text) => response(text),
         Err(_) => {
             let lossy = String::from_utf8_lossy(line);
             let id = serde_json::from_str::<Map<String, Value>>(&lossy)
@@ -251,9 +260,12 @@ pub fn serve(input: impl BufRead, output: impl Write) -> std::io::Result<()> {
 /// [`serve`] with another line cap (tests use a small one).
 pub fn serve_capped(
     mut input: impl BufRead,
-    mut output: impl Write,
+    output: impl Write,
     max_line: usize,
 ) -> std::io::Result<()> {
+    // Each response is serialised straight into the output buffer, which a large answer (16 MiB
+    // of text) bypasses: no response is ever built whole in memory.
+    let mut output = std::io::BufWriter::with_capacity(1 << 16, output);
     let mut line = Vec::new();
     while let Some(fits) = read_line_capped(&mut input, &mut line, max_line)? {
         let answer = if !fits {
@@ -261,9 +273,10 @@ pub fn serve_capped(
         } else if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         } else {
-            handle_bytes(&line)
+            response_bytes(&line)
         };
-        writeln!(output, "{answer}")?;
+        serde_json::to_writer(&mut output, &answer)?;
+        output.write_all(b"\n")?;
         output.flush()?;
     }
     Ok(())
@@ -325,5 +338,75 @@ mod tests {
         assert_eq!(answers.len(), 2, "{answers:?}");
         assert_eq!(answers[0]["error"]["class"], "bad_args");
         assert_eq!(answers[1]["id"], "a");
+    }
+
+    /// Input that checks, at every read, that every request it has handed over in full is
+    /// already answered on the output: nothing is held back while the testee reads on.
+    struct Checked {
+        input: std::io::Cursor<Vec<u8>>,
+        output: std::rc::Rc<std::cell::RefCell<Vec<u8>>>,
+        requests_read: usize,
+    }
+
+    impl std::io::Read for Checked {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let answered = self.output.borrow().iter().filter(|b| **b == b'\n').count();
+            assert_eq!(
+                answered, self.requests_read,
+                "an answer was not flushed before reading on"
+            );
+            let n = self.input.read(&mut buf[..1])?;
+            self.requests_read += usize::from(n == 1 && buf[0] == b'\n');
+            Ok(n)
+        }
+    }
+
+    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Answers larger than the output buffer are written whole, in order, and every answer is
+    /// flushed before the next request is read. [TESTEE-MSG-001] [TESTEE-MSG-007]
+    #[test]
+    fn large_answers_are_whole_and_every_answer_is_flushed_before_reading_on() {
+        let big = "é\"x".repeat(100_000);
+        let mut input = Vec::new();
+        for (id, wire) in [("a", "small"), ("b", big.as_str()), ("c", "tail")] {
+            let request = json!({"id": id, "op": "wire.decompress", "args": {"wire": wire}});
+            input.extend_from_slice(request.to_string().as_bytes());
+            input.push(b'\n');
+        }
+        let output = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let checked = Checked {
+            input: std::io::Cursor::new(input),
+            output: output.clone(),
+            requests_read: 0,
+        };
+        serve(
+            std::io::BufReader::with_capacity(1, checked),
+            Shared(output.clone()),
+        )
+        .expect("serving in memory cannot fail");
+        let text = String::from_utf8(output.borrow().clone()).expect("answers are UTF-8");
+        let answers: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(answers.len(), 3);
+        for (answer, (id, wire)) in answers
+            .iter()
+            .zip([("a", "small"), ("b", &big), ("c", "tail")])
+        {
+            assert_eq!(answer["id"], id);
+            assert_eq!(answer["ok"]["text"], wire, "answer {id}");
+        }
     }
 }
