@@ -8,7 +8,8 @@
 #   machine       CPU, memory, load, toolchain
 #   throughput    certify the full suite: reference in-process and over stdin (pipelined and
 #                 --window 1), upstream over stdin, with 1 and 2 jobs, 5 runs each, with the
-#                 load average before each run (release builds)
+#                 load average before each run (release builds), and the machine's page-fault
+#                 cost and SHA-256 speed before and after the runs
 #   cargo-test    wall time of a warm `cargo test --workspace` (after a build), 3 runs
 #   side-by-side  the same benchmarks against the reference and upstream 0.4.0
 #                 (adapters/m2m-protocol-0.4/bench): byte-identity tests first, then the
@@ -71,12 +72,43 @@ json.dump({
 EOF
 }
 
+# The machine's speed at this moment, for figures from different days: what touching fresh
+# memory costs per 4 KiB page (the large cases write and read tens of MiB of it, and on a
+# virtual machine this cost varies from day to day) and SHA-256 throughput (plain CPU speed).
+calibrate() {
+  python3 - "$1" <<'EOF'
+import hashlib, json, mmap, statistics, sys, time
+PAGES = 65536  # 256 MiB
+def touch_us():
+    m = mmap.mmap(-1, PAGES * 4096)
+    t = time.perf_counter()
+    for off in range(0, PAGES * 4096, 4096):
+        m[off] = 1
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    for off in range(0, PAGES * 4096, 4096):
+        m[off] = 2
+    again = time.perf_counter() - t  # the loop alone: the pages are mapped now
+    m.close()
+    return max(first - again, 0.0) * 1e6 / PAGES
+def sha_mbps():
+    data = bytes(64 << 20)
+    t = time.perf_counter()
+    hashlib.sha256(data).digest()
+    return (64 << 20) / (time.perf_counter() - t) / 1e6
+json.dump({"fault_us_per_page": round(statistics.median(touch_us() for _ in range(3)), 2),
+           "sha256_mb_s": round(statistics.median(sha_mbps() for _ in range(3)))},
+          open(sys.argv[1], "w"))
+EOF
+}
+
 step_throughput() {
   log "throughput (release build)"
   build_release
   local out=$perf/throughput
   rm -rf "$out"
   mkdir -p "$out"
+  calibrate "$out/calibration-before.json"
   local name spec window
   # ref-stdin-w1: the same testee with --window 1 (no pipelining, TESTEE-MSG-007).
   for name in ref-inprocess ref-stdin ref-stdin-w1 upstream-stdin; do
@@ -101,6 +133,7 @@ step_throughput() {
       done
     done
   done
+  calibrate "$out/calibration-after.json"
 }
 
 step_cargo_test() {

@@ -127,6 +127,9 @@ def machine(doc, perf):
                 ["load average at start", " ".join(m.get("loadavg_at_start", []))],
             ],
         )
+    else:
+        # Lets the previous report's machine table be carried over (main) instead of dropped.
+        doc.add("_Not measured in this run (step `machine`)._", "")
 
 
 def reasons():
@@ -341,6 +344,20 @@ def throughput(doc, perf, summary):
         "1-minute load average before each run (2 cores).",
         "",
     )
+    calibration = [load_json(os.path.join(base, f"calibration-{when}.json"), {})
+                   for when in ("before", "after")]
+    if all(calibration):
+        before, after = calibration
+        doc.add(
+            "The machine at the time (before → after the runs): touching a fresh 4 KiB page of "
+            f"memory cost {before['fault_us_per_page']} → {after['fault_us_per_page']} µs, and "
+            f"SHA-256 ran at {before['sha256_mb_s']:,} → {after['sha256_mb_s']:,} MB/s "
+            "(performance.sh `calibrate`). The large cases write and read tens of MiB of fresh "
+            "memory, so their times, and the cases/s below, move with the first figure, which on "
+            "this virtual machine varies from day to day: compare runs of different days with "
+            "it in mind.",
+            "",
+        )
     labels = {
         "ref-inprocess": "reference, in-process (`ref`)",
         "ref-stdin": "reference over stdin (`stdin:m2m-ref serve-testee`)",
