@@ -353,9 +353,9 @@ def throughput(doc, perf, summary):
             f"memory cost {before['fault_us_per_page']} → {after['fault_us_per_page']} µs, and "
             f"SHA-256 ran at {before['sha256_mb_s']:,} → {after['sha256_mb_s']:,} MB/s "
             "(performance.sh `calibrate`). The large cases write and read tens of MiB of fresh "
-            "memory, so their times, and the cases/s below, move with the first figure, which on "
-            "this virtual machine varies from day to day: compare runs of different days with "
-            "it in mind.",
+            "memory, so their times, and the cases/s below, move with the first figure, which "
+            "varies on this virtual machine (compare before and after): read runs of different "
+            "days with it in mind.",
             "",
         )
     labels = {
@@ -720,6 +720,10 @@ def previous_report(path):
             sections[heading] = []
         elif heading:
             sections[heading].append(line)
+    for heading, body in sections.items():
+        # A section carried over before is carried over again with one such line, not two.
+        while body[:2] and body[1].startswith("_Carried over from the previous report"):
+            del body[:2]
     goals = {}
     for line in sections.get("## Goals", []):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
