@@ -74,7 +74,7 @@ EOF
 
 # The machine's speed at this moment, for figures from different days: what touching fresh
 # memory costs per 4 KiB page (the large cases write and read tens of MiB of it, and on a
-# virtual machine this cost varies from day to day) and SHA-256 throughput (plain CPU speed).
+# virtual machine this cost varies) and SHA-256 throughput (plain CPU speed).
 calibrate() {
   python3 - "$1" <<'EOF'
 import hashlib, json, mmap, statistics, sys, time

@@ -128,7 +128,7 @@ def machine(doc, perf):
             ],
         )
     else:
-        # Lets the previous report's machine table be carried over (main) instead of dropped.
+        # Lets main() carry the previous report's machine table over instead of dropping it.
         doc.add("_Not measured in this run (step `machine`)._", "")
 
 
@@ -722,7 +722,7 @@ def previous_report(path):
             sections[heading].append(line)
     for heading, body in sections.items():
         # A section carried over before is carried over again with one such line, not two.
-        while body[:2] and body[1].startswith("_Carried over from the previous report"):
+        while len(body) >= 2 and body[1].startswith("_Carried over from the previous report"):
             del body[:2]
     goals = {}
     for line in sections.get("## Goals", []):
