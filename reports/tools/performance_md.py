@@ -253,7 +253,7 @@ def side_by_side(doc, perf, summary):
     doc.add(
         "Two measurements of each pair: criterion's medians (reference first, then upstream, "
         "seconds apart) and an interleaved A/B run (`cargo run --release -p m2m-side-by-side "
-        "--example interleaved`: 41 rounds, each timing a ~3 ms batch of both back to back in "
+        "--example interleaved`: 41 rounds, each timing a ~10 ms batch of both back to back in "
         "alternating order; the median of the per-round ratios). On a shared machine a load "
         "change between criterion's two measurements moves its ratio by tens of percent, so "
         "**the goal is judged on the interleaved ratio**.",
