@@ -118,18 +118,28 @@ pub fn render(r: &Report, cap: usize, full_list: Option<&str>) -> String {
     let secs = r.elapsed_ms / 1000.0;
     let _ = writeln!(
         out,
-        "{}: {} {} — {} cases in {:.2}s ({:.0} cases/s, {} job{}), {} failing",
+        "{}: {} {} — {} cases in {:.2}s ({} cases/s, {} job{}), {} failing",
         crate::report::markdown::verdict_line(r),
         r.target.name,
         r.target.version,
         r.summary.total,
         secs,
-        r.summary.total as f64 / secs.max(1e-9),
+        rate(r.summary.total as f64 / secs.max(1e-9)),
         r.options.jobs,
         if r.options.jobs == 1 { "" } else { "s" },
         failing.len()
     );
     out
+}
+
+/// A case rate for the summary line: whole numbers from 10 cases/s up, one decimal below, so
+/// that a slow network target (a Molt hub certifies about 0.4 cases/s) does not read "0 cases/s".
+fn rate(per_s: f64) -> String {
+    if per_s < 10.0 {
+        format!("{per_s:.1}")
+    } else {
+        format!("{per_s:.0}")
+    }
 }
 
 /// `s` on one line, cut to `max` characters.
@@ -159,5 +169,19 @@ pub fn short(v: Verdict) -> &'static str {
         Verdict::Timeout => "timeout",
         Verdict::Crash => "crash",
         Verdict::HarnessError => "harn-err",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate;
+
+    #[test]
+    fn slow_rates_keep_a_decimal() {
+        assert_eq!(rate(140.0 / 343.43), "0.4");
+        assert_eq!(rate(64.0 / 43.77), "1.5");
+        assert_eq!(rate(9.96), "10.0");
+        assert_eq!(rate(10.0), "10");
+        assert_eq!(rate(4726.4), "4726");
     }
 }
