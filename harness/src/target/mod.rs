@@ -288,7 +288,7 @@ pub fn offending(line: &str) -> String {
 
 /// Parse one response line for request `id`. [TESTEE-MSG-002] [TESTEE-MSG-003]
 pub fn parse_response(id: &str, line: &str) -> Outcome {
-    let map = match serde_json::from_str::<Value>(line) {
+    let mut map = match serde_json::from_str::<Value>(line) {
         Ok(Value::Object(map)) => map,
         Ok(_) => {
             return Outcome::Protocol(format!(
@@ -332,7 +332,8 @@ pub fn parse_response(id: &str, line: &str) -> Outcome {
         return Outcome::Protocol(format!("response has the unknown key `{extra}`"));
     }
     match keys[0] {
-        "ok" => Outcome::Ok(map["ok"].clone()),
+        // Moved out, not cloned: an answer can be tens of MiB.
+        "ok" => Outcome::Ok(map.remove("ok").unwrap_or_default()),
         "unsupported" => Outcome::Unsupported(match &map["unsupported"] {
             Value::String(s) => s.clone(),
             other => other.to_string(),
