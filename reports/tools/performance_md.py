@@ -398,7 +398,11 @@ def throughput(doc, perf, summary):
         "cores: what a two-job run would take if the work split perfectly and every case cost "
         "what it cost in the one-job runs. It is an estimate, not a bound: the large cases' "
         "times vary from run to run (the in-process one-job median measured 0.80 s and 0.94 s on "
-        "2026-12-06), so a two-job run can come out below it.",
+        "2026-12-06), so a two-job run can come out below it. Over stdin it is optimistic: the "
+        "harness and the testee both spend CPU on every case (each renders and parses every "
+        "request and answer), and in a one-job run the harness's share overlaps the testee's "
+        "work, so the per-case times add up to less than the CPU the run needs. Two jobs keep "
+        "both cores busy, and that CPU bounds the two-job run.",
         "",
     )
     split_rows = []
